@@ -1,0 +1,91 @@
+# Dealer CRM: `make run` starts the whole product with demo data; `make test` runs the whole suite.
+# Needs Python 3.12+ (Django 6), found on PATH or under pyenv; PostgreSQL and Redis on loopback.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help run test bench install python system assets messages db seed lint clean
+
+help:
+	@echo "make run    install everything, migrate, load demo data, start web + Celery worker + beat"
+	@echo "make test   install everything and run the whole test suite"
+	@echo "make bench  build a large data set and print search and seeding figures"
+
+python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "ERROR: Python 3.12 or newer is required (Django 6). Install it (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 …'."; \
+		exit 1; fi
+
+$(UV): | python
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced system assets messages
+
+# Debian packages the suite and the pages need: Chromium for browser tests, CJK fonts, gettext.
+system:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "ERROR: run as root or install:$$missing"; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Front-end assets come from the npm registry at build time and are served by us: never a CDN at run time.
+static/vendor/.built: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	rm -rf static/vendor && mkdir -p static/vendor
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	mkdir -p static/vendor/icons && cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/icons/ \
+		&& cp -r node_modules/bootstrap-icons/font/fonts static/vendor/icons/
+	touch $@
+
+assets: static/vendor/.built
+
+messages: $(VENV)/.synced system
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools --ignore=node_modules -v 0
+
+db: $(VENV)/.synced
+	$(MANAGE) db_bootstrap
+	CRM_DB_AS_OWNER=1 $(MANAGE) migrate --noinput -v 0
+
+seed: db
+	$(MANAGE) seed_demo
+
+run: install seed
+	@echo ""
+	@echo "  Dealer CRM on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@$(MANAGE) demo_logins
+	@echo ""
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+test: install db lint
+	$(MANAGE) makemigrations --check --dry-run -v 0
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install db
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf .venv .tools node_modules static/vendor staticfiles

@@ -1,0 +1,40 @@
+"""Typed errors with a stable code. The API renders them as {"message", "code", "extra"}; forms show the message."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    code = "application_error"
+    status = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(self, message=None, *, extra: dict | None = None):
+        self.message = message or self.default_message
+        self.extra = extra or {}
+        super().__init__(str(self.message))
+
+
+class NotFound(ApplicationError):
+    """Missing and forbidden look the same."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status = 403
+    default_message = _("You are not allowed to do this.")
+
+
+class ConcurrentEdit(ApplicationError):
+    code = "concurrent_edit"
+    status = 409
+    default_message = _("Someone else changed this record while you were editing it. Reload and try again.")
+
+
+class ScopeMissing(ApplicationError):
+    code = "scope_missing"
+    status = 500
+    default_message = _("No data scope was set for this transaction.")

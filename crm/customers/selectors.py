@@ -1,0 +1,254 @@
+"""Every read of the customer record, already scoped to the user (and enforced again by row-level security)."""
+
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower, Reverse
+
+from crm.core.exceptions import NotFound
+from crm.customers.exceptions import InvalidPhone
+from crm.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    CustomerDealer,
+    CustomerMerge,
+    DuplicateCandidate,
+    Vehicle,
+)
+from crm.customers.normalize import digits, phone_normalize, plate_normalize
+from crm.network.access import access_for
+from crm.timeline.models import TimelineEvent
+
+SEARCH_LIMIT = 25
+_VIN_LIKE = re.compile(r"^[A-HJ-NPR-Z0-9]{6,17}$")
+_PLATE_LIKE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{4,6}$|^[A-Z]{1,3}[0-9][A-Z0-9]{2,6}$")
+
+
+def _dealer_filter(queryset: QuerySet[Customer], user) -> QuerySet[Customer]:
+    scope = access_for(user).scope
+    if scope.network_wide:
+        return queryset
+    dealer_ids = list(scope.dealer_ids)
+    linked = CustomerDealer.objects.filter(customer_id=OuterRef("pk"), dealer_id__in=dealer_ids)
+    return queryset.filter(Exists(linked))
+
+
+def customers_for_user(*, user) -> QuerySet[Customer]:
+    """Customers the user may see: for dealer staff, those their dealers have a relationship with."""
+    if not access_for(user).is_authenticated:
+        return Customer.objects.none()
+    return _dealer_filter(Customer.objects.filter(merged_into__isnull=True), user)
+
+
+def customer_get(*, user, customer_id: int) -> Customer:
+    customer = customers_for_user(user=user).filter(id=customer_id).first()
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_merged_into(*, user, customer_id: int) -> Customer | None:
+    """Where a merged customer went, if the user can see the survivor (for old links)."""
+    merge = CustomerMerge.objects.filter(merged_id=customer_id).order_by("-merged_at").first()
+    if merge is None:
+        return None
+    survivor = merge.survivor
+    while survivor.merged_into_id:
+        survivor = survivor.merged_into
+    return customers_for_user(user=user).filter(id=survivor.id).first()
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    kind: str  # phone | phone_tail | vin | plate | name | empty
+    value: str
+
+
+def search_query_parse(text: str) -> SearchQuery:
+    """Guess what the user typed: a phone (whole or its last digits), a VIN (whole or its end), a plate,
+    or a name."""
+    raw = (text or "").strip()
+    if not raw:
+        return SearchQuery("empty", "")
+    compact = re.sub(r"[\s\-().·]", "", raw).upper()
+    only_digits = digits(raw)
+    if compact.lstrip("+").isdigit():
+        if len(only_digits) >= 7:
+            with suppress(InvalidPhone):  # not a whole valid number: search by its ending instead
+                return SearchQuery("phone", phone_normalize(raw))
+        if len(only_digits) >= 4:
+            return SearchQuery("phone_tail", only_digits)
+    if _PLATE_LIKE.match(compact):
+        return SearchQuery("plate", plate_normalize(compact))
+    if _VIN_LIKE.match(compact) and any(c.isdigit() for c in compact) and any(c.isalpha() for c in compact):
+        return SearchQuery("vin", compact)
+    return SearchQuery("name", raw)
+
+
+def customer_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> tuple[SearchQuery, list[Customer]]:
+    """Customers matching `text`, best first. Every branch is an index lookup (see the indexes on
+    ContactPoint, Customer and Vehicle), so it stays fast at millions of customers."""
+    query = search_query_parse(text)
+    base = customers_for_user(user=user)
+    if query.kind == "empty":
+        found = base.order_by("-updated_at")
+    elif query.kind == "phone":
+        owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=query.value).values(
+            "customer_id"
+        )
+        found = base.filter(id__in=owners)
+    elif query.kind == "phone_tail":
+        owners = (
+            ContactPoint.objects.annotate(reversed_value=Reverse("value"))
+            .filter(kind=ContactPoint.Kind.PHONE, reversed_value__startswith=query.value[::-1])
+            .values("customer_id")
+        )
+        found = base.filter(id__in=owners)
+    elif query.kind == "plate":
+        owners = Vehicle.objects.filter(plate=query.value).values("owner_id")
+        found = base.filter(id__in=owners)
+    elif query.kind == "vin":
+        vehicles = Vehicle.objects.annotate(reversed_vin=Reverse("vin")).filter(
+            reversed_vin__startswith=query.value[::-1]
+        )
+        found = base.filter(id__in=vehicles.values("owner_id"))
+    else:
+        found = (
+            base.annotate(lower_name=Lower("name"))
+            .filter(lower_name__startswith=query.value.lower())
+            .order_by("name", "id")
+        )
+    return query, list(_with_card_data(found)[:limit])
+
+
+def _with_card_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    return queryset.prefetch_related(
+        Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is_primary", "kind", "id")),
+        Prefetch("vehicles", queryset=Vehicle.objects.order_by("-purchase_date", "id")),
+    )
+
+
+def customer_card(*, user, customer_id: int) -> Customer:
+    """The customer with everything the 360 page shows, loaded in a fixed number of queries."""
+    queryset = customers_for_user(user=user).filter(id=customer_id).select_related("origin_dealer")
+    customer = (
+        _with_card_data(queryset)
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.select_related("recorded_by", "dealer")),
+            Prefetch("dealer_links", queryset=CustomerDealer.objects.select_related("dealer__region")),
+        )
+        .first()
+    )
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_timeline(
+    *, user, customer: Customer, before_id: int | None = None, limit: int = 50
+) -> list[TimelineEvent]:
+    """The customer's events, newest first, that the user may see (own dealer's and network events)."""
+    events = TimelineEvent.objects.filter(customer=customer).select_related("actor", "dealer")
+    scope = access_for(user).scope
+    if not scope.network_wide:
+        events = events.filter(Q(dealer_id__in=scope.dealer_ids) | Q(dealer__isnull=True))
+    if before_id is not None:
+        events = events.filter(id__lt=before_id)
+    return list(events.order_by("-occurred_at", "-id")[:limit])
+
+
+def vehicles_for_user(*, user) -> QuerySet[Vehicle]:
+    if not access_for(user).is_authenticated:
+        return Vehicle.objects.none()
+    scope = access_for(user).scope
+    vehicles = Vehicle.objects.select_related("owner", "selling_dealer")
+    if scope.network_wide:
+        return vehicles
+    dealer_ids = list(scope.dealer_ids)
+    owner_visible = Exists(
+        CustomerDealer.objects.filter(customer_id=OuterRef("owner_id"), dealer_id__in=dealer_ids)
+    )
+    return vehicles.filter(
+        owner_visible | Q(recorded_by_dealer_id__in=dealer_ids) | Q(selling_dealer_id__in=dealer_ids)
+    )
+
+
+def duplicates_for_user(
+    *, user, status: str = DuplicateCandidate.Status.OPEN
+) -> QuerySet[DuplicateCandidate]:
+    """Pairs the user may review: both customers visible to them."""
+    visible = customers_for_user(user=user)
+    return (
+        DuplicateCandidate.objects.filter(status=status)
+        .filter(customer__in=visible, other__in=visible)
+        .select_related("customer", "other")
+        .prefetch_related("customer__contact_points", "other__contact_points")
+        .order_by("-score", "-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: object
+    what: str
+    action: str
+    changes: dict  # field label -> (old, new)
+    user_id: int | None
+
+
+_HISTORY_IGNORED = {"updated_at", "version", "created_at", "id"}
+
+
+def customer_history(*, user, customer: Customer, limit: int = 300) -> list[HistoryEntry]:
+    """Field-level changes (old → new) to the customer, its contact points, consents and vehicles, as the
+    database triggers recorded them (so bulk updates and raw SQL show too). `customer` must come from a
+    scoped selector; row-level security applies to the history tables as well."""
+    entries: list[HistoryEntry] = []
+    sources = [
+        (Customer, {"pgh_obj_id": customer.id}),
+        (ContactPoint, {"customer_id": customer.id}),
+        (Consent, {"customer_id": customer.id}),
+        (Vehicle, {"owner_id": customer.id}),
+    ]
+    for model, filters in sources:
+        event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+        rows = list(
+            event_model.objects.filter(**filters).select_related("pgh_context").order_by("-pgh_id")[:limit]
+        )
+        fields = [f for f in model._meta.concrete_fields if f.attname not in _HISTORY_IGNORED]
+        previous: dict[int, dict] = {}
+        for row in reversed(rows):
+            values = {f.attname: getattr(row, f.attname) for f in fields}
+            before = previous.get(row.pgh_obj_id)
+            previous[row.pgh_obj_id] = values
+            if row.pgh_label == "insert":
+                changes = {
+                    f.verbose_name: (None, values[f.attname])
+                    for f in fields
+                    if values[f.attname] not in (None, "")
+                }
+            elif before is None:
+                continue  # the oldest row in the window: nothing to compare it with
+            else:
+                changes = {
+                    f.verbose_name: (before[f.attname], values[f.attname])
+                    for f in fields
+                    if before[f.attname] != values[f.attname]
+                }
+            if changes or row.pgh_label == "delete":
+                context = row.pgh_context.metadata if row.pgh_context_id else {}
+                entries.append(
+                    HistoryEntry(
+                        at=row.pgh_created_at,
+                        what=str(model._meta.verbose_name),
+                        action=row.pgh_label,
+                        changes={str(k): v for k, v in changes.items()},
+                        user_id=context.get("user"),
+                    )
+                )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

@@ -1,0 +1,193 @@
+"""The OEM's network: regions, brands, dealers, and the roles staff hold in it."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.history import tracked
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def default_business_hours() -> dict:
+    # A 4S store opens every day; weekends are its busiest showroom days.
+    return {day: [["09:00", "18:00"]] for day in WEEKDAYS}
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def validate_business_hours(value) -> None:
+    if not isinstance(value, dict) or set(value) - set(WEEKDAYS):
+        raise ValidationError(
+            _("Business hours must map weekdays (mon…sun) to lists of [open, close] times.")
+        )
+    for day, spans in value.items():
+        for span in spans:
+            if len(span) != 2 or not all(isinstance(t, str) and len(t) == 5 and t[2] == ":" for t in span):
+                raise ValidationError(_('%(day)s: each span is ["HH:MM", "HH:MM"].'), params={"day": day})
+            if span[0] >= span[1]:
+                raise ValidationError(_("%(day)s: a span must close after it opens."), params={"day": day})
+
+
+@tracked()
+class Region(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@tracked()
+class Brand(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_oem_brand = models.BooleanField(_("the OEM's own brand"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@tracked()
+class Dealer(models.Model):
+    class Kind(models.TextChoices):
+        FOUR_S = "4s", _("4S store")
+        RESELLER = "reseller", _("2nd/3rd tier reseller")
+        SERVICE_STATION = "service_station", _("Independent service station")
+
+    code = models.CharField(_("dealer code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FOUR_S)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region")
+    )
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    brands = models.ManyToManyField(Brand, related_name="dealers", verbose_name=_("brands sold"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    business_hours = models.JSONField(
+        _("business hours"), default=default_business_hours, validators=[validate_business_hours]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    SALESPERSON = "salesperson", _("Salesperson")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    SERVICE_ADVISOR = "service_advisor", _("Service advisor")
+    DEALER_ADMIN = "dealer_admin", _("Dealer admin")
+    CALL_CENTRE_AGENT = "call_centre_agent", _("Call-centre agent")
+    REGIONAL_MANAGER = "regional_manager", _("OEM regional manager / auditor")
+    OEM_ADMIN = "oem_admin", _("OEM admin")
+
+
+DEALER_ROLES = frozenset({Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN})
+REGION_ROLES = frozenset({Role.REGIONAL_MANAGER})
+NETWORK_ROLES = frozenset({Role.CALL_CENTRE_AGENT, Role.OEM_ADMIN})
+
+
+@tracked()
+class RoleAssignment(models.Model):
+    """One role a user holds: at a dealer, over a region, or network-wide. A user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    dealer = models.ForeignKey(
+        Dealer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("dealer"),
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("region"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                name="role_assignment_place_fits_role",
+                condition=(
+                    Q(role__in=sorted(DEALER_ROLES), dealer__isnull=False, region__isnull=True)
+                    | Q(role__in=sorted(REGION_ROLES), dealer__isnull=True, region__isnull=False)
+                    | Q(role__in=sorted(NETWORK_ROLES), dealer__isnull=True, region__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "dealer"],
+                name="unique_dealer_role",
+                condition=Q(dealer__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"],
+                name="unique_region_role",
+                condition=Q(region__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                name="unique_network_role",
+                condition=Q(dealer__isnull=True, region__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.dealer or self.region or _("network")
+        return f"{self.user} · {self.get_role_display()} · {place}"
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

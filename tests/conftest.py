@@ -1,0 +1,28 @@
+"""Test set-up: the test database is created and migrated by the owner role, then every test runs as the
+application role, which row-level security binds (LESSONS.md: never run the suite as a superuser)."""
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test.utils import setup_databases, teardown_databases
+
+
+def _connect_as(user: str) -> None:
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict["USER"] = user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    with django_db_blocker.unblock():
+        _connect_as(settings.CRM_OWNER_DB_ROLE)
+        config = setup_databases(verbosity=0, interactive=False, keepdb=False)
+        with connections["default"].cursor() as cursor:
+            # Transactional tests empty the tables with TRUNCATE; only the test database grants it.
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.CRM_APP_DB_ROLE}"')
+        _connect_as(settings.CRM_APP_DB_ROLE)
+    yield
+    with django_db_blocker.unblock():
+        _connect_as(settings.CRM_OWNER_DB_ROLE)
+        teardown_databases(config, verbosity=0)

@@ -1,0 +1,140 @@
+"""Factories for tests. They write network-wide, explicitly, as a management command would: row-level
+security binds the suite's database role, so a factory that forgot its scope could not write at all."""
+
+import random
+import string
+
+import factory
+from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
+
+from crm.core.scope import network_wide
+from crm.customers.models import ContactPoint, Customer, CustomerDealer, Vehicle
+from crm.customers.normalize import vin_check_digit
+from crm.network.models import Brand, Dealer, Region, RoleAssignment, StaffProfile
+
+User = get_user_model()
+PASSWORD = "demo-pass-123"
+
+
+class ScopedFactory(DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with network_wide(reason="test factory"):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class RegionFactory(ScopedFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"region-{n}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class BrandFactory(ScopedFactory):
+    class Meta:
+        model = Brand
+        django_get_or_create = ("code",)
+
+    code = "aurora"
+    name = "Aurora"
+    is_oem_brand = True
+
+
+class DealerFactory(ScopedFactory):
+    class Meta:
+        model = Dealer
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"D{n:04d}")
+    name = factory.Sequence(lambda n: f"Dealer {n}")
+    region = factory.SubFactory(RegionFactory)
+    city = "Shanghai"
+
+    @factory.post_generation
+    def brands(self, create, extracted, **kwargs):
+        if create:
+            with network_wide(reason="test factory"):
+                self.brands.add(*(extracted or [BrandFactory()]))
+
+
+class UserFactory(ScopedFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+    first_name = factory.Sequence(lambda n: f"First{n}")
+
+    @factory.post_generation
+    def profile(self, create, extracted, **kwargs):
+        if create:
+            StaffProfile.objects.get_or_create(user=self, defaults={"language": extracted or "en"})
+
+
+def staff(
+    role: str, *, dealer: Dealer | None = None, region: Region | None = None, username: str | None = None
+):
+    """A user holding `role` at `dealer`, over `region`, or network-wide."""
+    user = UserFactory(**({"username": username} if username else {}))
+    with network_wide(reason="test factory"):
+        RoleAssignment.objects.create(user=user, role=role, dealer=dealer, region=region)
+    return user
+
+
+def random_cn_mobile() -> str:
+    return "+86139" + "".join(random.choices(string.digits, k=8))
+
+
+class CustomerFactory(ScopedFactory):
+    """A customer known to `dealer` (if given), with one mobile number."""
+
+    class Meta:
+        model = Customer
+
+    dealer = None
+    phone = factory.LazyFunction(random_cn_mobile)
+    name = factory.Faker("name", locale="zh_CN")
+    origin_dealer = factory.LazyAttribute(lambda o: o.dealer)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        dealer = kwargs.pop("dealer", None)
+        phone = kwargs.pop("phone", None)
+        with network_wide(reason="test factory"):
+            customer = model_class.objects.create(*args, **kwargs)
+            if dealer is not None:
+                CustomerDealer.objects.create(
+                    customer=customer, dealer=dealer, reason=CustomerDealer.Reason.WALK_IN
+                )
+            if phone:
+                ContactPoint.objects.create(
+                    customer=customer, kind=ContactPoint.Kind.PHONE, value=phone, is_primary=True
+                )
+        return customer
+
+
+def make_vin(prefix: str = "LSVAB4BR", serial: int | None = None) -> str:
+    """A VIN with a correct check digit (China and North America check position 9)."""
+    serial = serial if serial is not None else random.randint(0, 999_999)
+    vin = f"{prefix[:8]}0NA{serial:06d}"  # position 9 ("0") is replaced by the computed check digit
+    return vin[:8] + vin_check_digit(vin) + vin[9:]
+
+
+class VehicleFactory(ScopedFactory):
+    class Meta:
+        model = Vehicle
+
+    vin = factory.Sequence(lambda n: make_vin(serial=n))
+    make = "Aurora"
+    model = "A6"
+    year = 2024
+    plate = factory.Sequence(lambda n: f"沪A{n:05d}")

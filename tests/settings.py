@@ -1,0 +1,7 @@
+"""The project's settings plus a probe app whose timeline subscriber the Celery integration test watches."""
+
+from crm.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.probe"]  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_FAILURE_LIMIT = 3
