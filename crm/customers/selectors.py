@@ -25,7 +25,7 @@ from crm.timeline.models import TimelineEvent
 
 SEARCH_LIMIT = 25
 _VIN_LIKE = re.compile(r"^[A-HJ-NPR-Z0-9]{6,17}$")
-_PLATE_LIKE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{4,6}$|^[A-Z]{1,3}[0-9][A-Z0-9]{2,6}$")
+_PLATE_LIKE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{4,6}$")
 
 
 def _dealer_filter(queryset: QuerySet[Customer], user) -> QuerySet[Customer]:
@@ -64,7 +64,7 @@ def customer_merged_into(*, user, customer_id: int) -> Customer | None:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    kind: str  # phone | phone_tail | vin | plate | name | empty
+    kind: str  # phone | phone_tail | plate | vin | vehicle (a plate or the end of a VIN) | name | empty
     value: str
 
 
@@ -85,7 +85,7 @@ def search_query_parse(text: str) -> SearchQuery:
     if _PLATE_LIKE.match(compact):
         return SearchQuery("plate", plate_normalize(compact))
     if _VIN_LIKE.match(compact) and any(c.isdigit() for c in compact) and any(c.isalpha() for c in compact):
-        return SearchQuery("vin", compact)
+        return SearchQuery("vin" if len(compact) == 17 else "vehicle", compact)
     return SearchQuery("name", raw)
 
 
@@ -112,8 +112,10 @@ def customer_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> tuple[Sear
         owners = Vehicle.objects.filter(plate=query.value).values("owner_id")
         found = base.filter(id__in=owners)
     elif query.kind == "vin":
+        found = base.filter(id__in=Vehicle.objects.filter(vin=query.value).values("owner_id"))
+    elif query.kind == "vehicle":
         vehicles = Vehicle.objects.annotate(reversed_vin=Reverse("vin")).filter(
-            reversed_vin__startswith=query.value[::-1]
+            Q(reversed_vin__startswith=query.value[::-1]) | Q(plate=query.value)
         )
         found = base.filter(id__in=vehicles.values("owner_id"))
     else:
