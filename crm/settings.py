@@ -224,6 +224,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "crm.customers.models.Customer.Kind",
+        "ContactPointKindEnum": "crm.customers.models.ContactPoint.Kind",
+        "ChannelEnum": "crm.customers.models.Channel",
+    },
 }
 
 # --- History (pghistory) --------------------------------------------------------------------------------

@@ -150,17 +150,27 @@ def customer_card(*, user, customer_id: int) -> Customer:
     return customer
 
 
-def customer_timeline(
-    *, user, customer: Customer, before_id: int | None = None, limit: int = 50
-) -> list[TimelineEvent]:
-    """The customer's events, newest first, that the user may see (own dealer's and network events)."""
+def customer_timeline_queryset(*, user, customer: Customer) -> QuerySet[TimelineEvent]:
+    """The customer's events the user may see (own dealers' and network events), newest first."""
     events = TimelineEvent.objects.filter(customer=customer).select_related("actor", "dealer")
     scope = access_for(user).scope
     if not scope.network_wide:
         events = events.filter(Q(dealer_id__in=scope.dealer_ids) | Q(dealer__isnull=True))
+    return events.order_by("-occurred_at", "-id")
+
+
+def customer_timeline(
+    *, user, customer: Customer, before_id: int | None = None, limit: int = 50
+) -> list[TimelineEvent]:
+    """One page of the feed; `before_id` is the last event of the previous page (keyset on occurred_at, id,
+    so back-dated events neither repeat nor go missing between pages)."""
+    events = customer_timeline_queryset(user=user, customer=customer)
     if before_id is not None:
-        events = events.filter(id__lt=before_id)
-    return list(events.order_by("-occurred_at", "-id")[:limit])
+        last = events.filter(id=before_id).values_list("occurred_at", flat=True).first()
+        if last is None:
+            return []
+        events = events.filter(Q(occurred_at__lt=last) | Q(occurred_at=last, id__lt=before_id))
+    return list(events[:limit])
 
 
 def vehicles_for_user(*, user) -> QuerySet[Vehicle]:
@@ -177,6 +187,20 @@ def vehicles_for_user(*, user) -> QuerySet[Vehicle]:
     return vehicles.filter(
         owner_visible | Q(recorded_by_dealer_id__in=dealer_ids) | Q(selling_dealer_id__in=dealer_ids)
     )
+
+
+def vehicle_get(*, user, vehicle_id: int) -> Vehicle:
+    vehicle = vehicles_for_user(user=user).filter(id=vehicle_id).first()
+    if vehicle is None:
+        raise NotFound()
+    return vehicle
+
+
+def customers_visible_ids(*, user, ids: list[int]) -> list[int]:
+    """Of `ids`, those the user may see (a possible duplicate at another dealer stays unknown)."""
+    if not ids:
+        return []
+    return sorted(customers_for_user(user=user).filter(id__in=ids).values_list("id", flat=True))
 
 
 def duplicates_for_user(
