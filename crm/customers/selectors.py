@@ -130,7 +130,10 @@ def customer_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> tuple[Sear
 def _with_card_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     return queryset.prefetch_related(
         Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is_primary", "kind", "id")),
-        Prefetch("vehicles", queryset=Vehicle.objects.order_by("-purchase_date", "id")),
+        Prefetch(
+            "vehicles",
+            queryset=Vehicle.objects.select_related("selling_dealer").order_by("-purchase_date", "id"),
+        ),
     )
 
 

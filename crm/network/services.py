@@ -1,0 +1,107 @@
+"""Writes to the network that the browser offers: adding and deactivating dealer staff, a user's language."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.network.access import access_for
+from crm.network.models import DEALER_ROLES, Dealer, Role, RoleAssignment, StaffProfile
+
+User = get_user_model()
+
+
+class UsernameTaken(ApplicationError):
+    code = "username_taken"
+    status = 409
+    default_message = _("This username is already in use. Choose another one.")
+
+
+class WeakPassword(ApplicationError):
+    code = "weak_password"
+    default_message = _("This password is too weak.")
+
+
+class RoleNotForDealer(ApplicationError):
+    code = "role_not_for_dealer"
+    default_message = _("This role cannot be held at a dealer.")
+
+
+class OwnRoleDeactivation(ApplicationError):
+    code = "own_role_deactivation"
+    default_message = _("You cannot deactivate your own role.")
+
+
+class UnknownLanguage(ApplicationError):
+    code = "unknown_language"
+    default_message = _("This language is not available.")
+
+
+def can_manage_dealer_staff(*, by, dealer_id: int) -> bool:
+    access = access_for(by)
+    return access.has_role(Role.OEM_ADMIN) or access.has_role(Role.DEALER_ADMIN, dealer_id=dealer_id)
+
+
+@transaction.atomic
+def staff_add(
+    *,
+    by,
+    dealer: Dealer,
+    role: str,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+):
+    """Create a user and give them `role` at `dealer`.
+
+    Preconditions: `by` is an OEM admin or a dealer admin of `dealer` (else PermissionDenied); `role` is a
+    dealer role. An existing username is refused (UsernameTaken): a dealer admin must not be able to take
+    over another dealer's account by naming it. Returns the new RoleAssignment."""
+    if not can_manage_dealer_staff(by=by, dealer_id=dealer.id):
+        raise PermissionDenied()
+    if role not in DEALER_ROLES:
+        raise RoleNotForDealer()
+    username = username.strip()
+    candidate = User(
+        username=username, first_name=first_name.strip(), last_name=last_name.strip(), email=email
+    )
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise WeakPassword(" ".join(error.messages)) from error
+    if User.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken()
+    try:
+        with transaction.atomic():
+            candidate.set_password(password)
+            candidate.save()
+    except IntegrityError as error:
+        raise UsernameTaken() from error
+    StaffProfile.objects.create(user=candidate, language=settings.LANGUAGE_CODE)
+    return RoleAssignment.objects.create(user=candidate, role=role, dealer=dealer)
+
+
+@transaction.atomic
+def staff_deactivate(*, by, assignment: RoleAssignment) -> RoleAssignment:
+    """Switch one role assignment off (the user keeps their account and other roles)."""
+    if assignment.dealer_id is None or not can_manage_dealer_staff(by=by, dealer_id=assignment.dealer_id):
+        raise NotFound()
+    if assignment.user_id == by.pk:
+        raise OwnRoleDeactivation()
+    RoleAssignment.objects.filter(id=assignment.id).update(is_active=False)
+    assignment.refresh_from_db()
+    return assignment
+
+
+@transaction.atomic
+def staff_language_set(*, user, language: str) -> StaffProfile:
+    """Remember the language `user` reads the product in (the profile is created if missing)."""
+    if language not in dict(settings.LANGUAGES):
+        raise UnknownLanguage()
+    profile, _created = StaffProfile.objects.update_or_create(user=user, defaults={"language": language})
+    return profile

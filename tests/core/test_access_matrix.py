@@ -1,0 +1,217 @@
+"""Every role × every route: no role ever sees, counts or changes another dealer's rows.
+
+The routes are read from the URL configuration, so a new page or API route is covered the day it is
+added. Each route is called with the ids of rows the role must not see (every kind of row, so whatever
+the id means to the route, it points at something foreign), and list routes are also searched for the
+foreign customer's name, phone and plate. A response may be a redirect, 401/403/404 or a page — but no
+page may contain any of the foreign rows' identifying strings, and no request may change them.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, StringConverter
+from rest_framework.test import APIClient
+
+from crm.core.scope import network_wide
+from crm.customers.models import ContactPoint, Customer, CustomerDealer, DuplicateCandidate, Vehicle
+from crm.network.models import Role
+from crm.timeline.models import TimelineEvent
+from crm.timeline.services import event_record
+from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, staff
+
+pytestmark = pytest.mark.django_db
+
+MARKER = "Zqxforeign"
+FOREIGN_PHONE = "+8613955501234"
+FOREIGN_PLATE = "京Q77777"
+# Namespaces whose routes are only for Django's staff admin; their index and list pages are still checked.
+SKIP_ARGUMENT_ROUTES_IN = {"admin"}
+DEALER_SCOPED_ROLES = [
+    Role.SALESPERSON,
+    Role.SALES_MANAGER,
+    Role.SERVICE_ADVISOR,
+    Role.DEALER_ADMIN,
+    Role.REGIONAL_MANAGER,
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    arguments: tuple[tuple[str, type], ...]
+
+
+def all_routes() -> list[Route]:
+    routes: dict[str, Route] = {}
+
+    def walk(patterns, namespace, converters):
+        for entry in patterns:
+            found = {**converters, **getattr(entry.pattern, "converters", {})}
+            if isinstance(entry, URLResolver):
+                space = ":".join(filter(None, [namespace, entry.namespace])) if entry.namespace else namespace
+                walk(entry.url_patterns, space, found)
+            elif isinstance(entry, URLPattern) and entry.name:
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                arguments = tuple(
+                    (key, type(converter)) for key, converter in found.items() if key != "format"
+                )
+                regex_groups = (
+                    set(entry.pattern.regex.groupindex) if hasattr(entry.pattern, "regex") else set()
+                )
+                arguments += tuple(
+                    (key, IntConverter) for key in regex_groups if key not in found and key != "format"
+                )
+                if name not in routes or len(arguments) < len(routes[name].arguments):
+                    routes[name] = Route(name, arguments)
+
+    walk(get_resolver().url_patterns, "", {})
+    return sorted(routes.values(), key=lambda r: r.name)
+
+
+ROUTES = all_routes()
+
+
+@pytest.fixture
+def world():
+    """Region East with dealers Home and Neighbour; region North with dealer Far. Every foreign row lives
+    only at Far; a second customer lives at Neighbour (foreign to dealer staff at Home, visible to East's
+    regional manager)."""
+    east, north = RegionFactory(code="east"), RegionFactory(code="north")
+    home, far = (
+        DealerFactory(region=east, name="Home Motors"),
+        DealerFactory(region=north, name=f"{MARKER} Motors"),
+    )
+    own = CustomerFactory(dealer=home, name="Own Customer")
+    foreign = CustomerFactory(dealer=far, name=f"{MARKER} Customer", phone=FOREIGN_PHONE)
+    foreign_twin = CustomerFactory(dealer=far, name=f"{MARKER} Twin")
+    vehicle = VehicleFactory(owner=foreign, plate=FOREIGN_PLATE)
+    with network_wide(reason="test arrange"):
+        event = event_record(
+            customer_id=foreign.id, kind="customer.note", dealer_id=far.id, data={"text": MARKER}
+        )
+        pair = DuplicateCandidate.objects.create(
+            customer=foreign, other=foreign_twin, score=0.5, reason=MARKER
+        )
+        link = CustomerDealer.objects.get(customer=foreign)
+        point = ContactPoint.objects.get(customer=foreign)
+    users = {
+        role: staff(role, dealer=home)
+        for role in (Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN)
+    }
+    users[Role.REGIONAL_MANAGER] = staff(Role.REGIONAL_MANAGER, region=east)
+    users[Role.CALL_CENTRE_AGENT] = staff(Role.CALL_CENTRE_AGENT)
+    users[Role.OEM_ADMIN] = staff(Role.OEM_ADMIN)
+    foreign_ids = sorted(
+        {foreign.id, foreign_twin.id, vehicle.id, far.id, event.id, pair.id, link.id, point.id, north.id}
+    )
+    return {
+        "users": users,
+        "own": own,
+        "foreign": foreign,
+        "foreign_ids": foreign_ids,
+        "secrets": [
+            f"{MARKER} Customer",
+            f"{MARKER} Twin",
+            f"{MARKER} Motors",
+            FOREIGN_PHONE,
+            FOREIGN_PHONE[3:],
+            "139 5550 1234",
+            FOREIGN_PLATE,
+            vehicle.vin,
+        ],
+    }
+
+
+def foreign_state(world) -> tuple:
+    """Everything a leaking write could change about the foreign rows."""
+    foreign = world["foreign"]
+    with network_wide(reason="test snapshot"):
+        return (
+            tuple(
+                Customer.objects.filter(name__contains=MARKER)
+                .order_by("id")
+                .values_list("id", "name", "version", "merged_into")
+            ),
+            tuple(
+                ContactPoint.objects.filter(customer=foreign).values_list("value", "is_primary", "is_invalid")
+            ),
+            TimelineEvent.objects.filter(customer=foreign).count(),
+            CustomerDealer.objects.filter(customer=foreign).count(),
+            tuple(Vehicle.objects.filter(owner=foreign).values_list("vin", "plate", "version")),
+            tuple(DuplicateCandidate.objects.values_list("id", "status")),
+        )
+
+
+def urls_for(route: Route, world) -> list[str]:
+    if not route.arguments:
+        return [reverse(route.name)]
+    if route.name.split(":")[0] in SKIP_ARGUMENT_ROUTES_IN or any(
+        converter not in (IntConverter, StringConverter) for _, converter in route.arguments
+    ):
+        return []
+    return [
+        reverse(route.name, kwargs={key: value for key, _ in route.arguments})
+        for value in world["foreign_ids"]
+    ]
+
+
+def assert_nothing_leaks(response, world, where, typed: str = ""):
+    """No foreign row's identifying string in the page (other than what the caller typed, echoed back)."""
+    if response.status_code in (301, 302, 303, 401, 403, 404, 405, 409, 412, 428):
+        return
+    body = response.content.decode("utf-8", errors="replace")
+    leaked = [secret for secret in world["secrets"] if secret in body and secret not in typed]
+    assert not leaked, f"{where} answered {response.status_code} showing {leaked}"
+    assert response.status_code < 500, f"{where} failed with {response.status_code}"
+
+
+def test_the_route_list_covers_pages_and_api():
+    names = {route.name for route in ROUTES}
+    assert "login" in names and "api-schema" in names
+
+
+@pytest.mark.parametrize("role", DEALER_SCOPED_ROLES, ids=str)
+def test_no_route_shows_or_changes_another_dealers_rows(role, world):
+    user = world["users"][role]
+    before = foreign_state(world)
+    client = APIClient()
+    client.force_login(user)
+    for route in ROUTES:
+        for url in urls_for(route, world):
+            assert_nothing_leaks(client.get(url), world, f"{role} GET {url}")
+            if not route.arguments:
+                for term in (MARKER, FOREIGN_PHONE[-4:], FOREIGN_PHONE, FOREIGN_PLATE):
+                    response = client.get(url, {"q": term, "search": term})
+                    assert_nothing_leaks(response, world, f"{role} GET {url}?q={term}", typed=term)
+            for method in ("post", "patch", "put", "delete"):
+                response = getattr(client, method)(
+                    url, {"name": "Hijacked", "note": "x", "text": "x"}, format="json"
+                )
+                assert response.status_code < 500, (
+                    f"{role} {method.upper()} {url} failed with {response.status_code}"
+                )
+                assert_nothing_leaks(response, world, f"{role} {method.upper()} {url}")
+    assert foreign_state(world) == before
+
+
+@pytest.mark.parametrize("role", [Role.CALL_CENTRE_AGENT, Role.OEM_ADMIN], ids=str)
+def test_network_roles_reach_every_route_without_errors(role, world):
+    client = APIClient()
+    client.force_login(world["users"][role])
+    for route in ROUTES:
+        for url in urls_for(route, world):
+            response = client.get(url)
+            assert response.status_code < 500, f"{role} GET {url} failed with {response.status_code}"
+
+
+def test_anonymous_callers_reach_nothing_but_public_pages(world):
+    client = APIClient()
+    before = foreign_state(world)
+    for route in ROUTES:
+        for url in urls_for(route, world):
+            assert_nothing_leaks(client.get(url), world, f"anonymous GET {url}")
+            response = client.post(url, {"name": "Hijacked"}, format="json")
+            assert response.status_code < 500, f"anonymous POST {url} failed with {response.status_code}"
+    assert foreign_state(world) == before
