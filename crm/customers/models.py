@@ -2,7 +2,6 @@
 agreed to, the vehicles they own, and which dealers know them (and why)."""
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Reverse
@@ -23,7 +22,12 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
 
 
-@tracked()
+# Search keys are generated columns in the C collation, compared with >= and < only: under row-level
+# security PostgreSQL can use an index only for leakproof operators, and LIKE, lower() and reverse() are not.
+C_COLLATION = "C"
+
+
+@tracked(exclude=["name_lower"])
 class Customer(models.Model):
     class Kind(models.TextChoices):
         PERSON = "person", _("Person")
@@ -65,13 +69,18 @@ class Customer(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    name_lower = models.GeneratedField(
+        expression=Lower("name"),
+        output_field=models.CharField(max_length=200, db_collation=C_COLLATION),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="customer_name_prefix"),
-            GinIndex(OpClass("name", name="gin_trgm_ops"), name="customer_name_trgm"),
+            models.Index(fields=["name_lower", "id"], name="customer_name_prefix"),
+            models.Index(fields=["-updated_at"], name="customer_recently_updated"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -87,7 +96,7 @@ class Customer(models.Model):
         return self.merged_into_id is not None
 
 
-@tracked()
+@tracked(exclude=["value_reversed"])
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):
         PHONE = "phone", _("Phone")
@@ -102,6 +111,12 @@ class ContactPoint(models.Model):
     is_primary = models.BooleanField(_("primary"), default=False)
     is_invalid = models.BooleanField(_("marked invalid"), default=False)
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # Salespeople type the last digits of a phone number: a prefix search on the reversed value.
+    value_reversed = models.GeneratedField(
+        expression=Reverse("value"),
+        output_field=models.CharField(max_length=254, db_collation=C_COLLATION),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-is_primary", "kind", "id"]
@@ -117,8 +132,7 @@ class ContactPoint(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "value"], name="contact_point_lookup"),
-            # Salespeople type the last digits of a phone number: a prefix search on the reversed value.
-            models.Index(OpClass(Reverse("value"), name="text_pattern_ops"), name="contact_point_suffix"),
+            models.Index(fields=["kind", "value_reversed"], name="contact_point_suffix"),
         ]
 
     def __str__(self) -> str:
@@ -206,7 +220,7 @@ class CustomerDealer(models.Model):
         return f"{self.customer_id} @ {self.dealer_id}"
 
 
-@tracked()
+@tracked(exclude=["vin_reversed"])
 class Vehicle(models.Model):
     vin = models.CharField(_("VIN"), max_length=17, unique=True)
     make = models.CharField(_("make"), max_length=60)
@@ -240,6 +254,12 @@ class Vehicle(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Service advisors type the last characters of a VIN.
+    vin_reversed = models.GeneratedField(
+        expression=Reverse("vin"),
+        output_field=models.CharField(max_length=17, db_collation=C_COLLATION),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-purchase_date", "id"]
@@ -247,8 +267,7 @@ class Vehicle(models.Model):
         verbose_name_plural = _("vehicles")
         indexes = [
             models.Index(fields=["plate"], name="vehicle_plate", condition=~Q(plate="")),
-            models.Index(OpClass(Reverse("vin"), name="text_pattern_ops"), name="vehicle_vin_suffix"),
-            models.Index(fields=["owner"], name="vehicle_owner"),
+            models.Index(fields=["vin_reversed"], name="vehicle_vin_suffix"),
         ]
         constraints = [
             models.CheckConstraint(

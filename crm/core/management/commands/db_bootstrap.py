@@ -50,6 +50,12 @@ class Command(BaseCommand):
             cursor.execute(
                 sql.SQL("GRANT {} TO {}").format(sql.Identifier(identity_role), sql.Identifier(owner["user"]))
             )
+            # The history triggers look this setting up on every row; when it is missing each row pays for a
+            # caught exception (several times slower on bulk writes).
+            for role in (owner["user"], app["user"]):
+                cursor.execute(
+                    sql.SQL("ALTER ROLE {} SET pgtrigger.ignore = '{{}}'").format(sql.Identifier(role))
+                )
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [owner["dbname"]])
             if cursor.fetchone() is None:
                 cursor.execute(
