@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.customers.models import Channel, Consent, ContactPoint, Customer, Language
+from crm.customers.services import CUSTOMER_EDITABLE_FIELDS
 from crm.network.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,19 +60,7 @@ class CustomerEditForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "kind",
-            "name",
-            "contact_person",
-            "birthday",
-            "preferred_language",
-            "preferred_channel",
-            "province",
-            "city",
-            "district",
-            "street",
-            "postal_code",
-        ]
+        fields = list(CUSTOMER_EDITABLE_FIELDS)
         widgets = {"birthday": DATE_WIDGET}
 
     def changes(self) -> dict:

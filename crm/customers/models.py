@@ -291,10 +291,13 @@ class DuplicateCandidate(models.Model):
         MERGED = "merged", _("Merged")
         DISMISSED = "dismissed", _("Not the same person")
 
+    class Reason(models.TextChoices):
+        PHONE_TAIL_AND_NAME = "phone_tail_and_name", _("Same phone ending and a similar name")
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField(_("name similarity"))
-    reason = models.CharField(_("why"), max_length=200)
+    reason = models.CharField(_("why"), max_length=200, choices=Reason.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,7 @@ import phonenumbers
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 
 from crm.core.scope import network_wide
 from crm.customers.management.commands.seed_demo import DEMO_DEALER_CODES, DEMO_STAFF
@@ -70,3 +71,24 @@ def test_seed_scale_adds_unique_customers_twice_in_a_row():
         plates = list(Vehicle.objects.values_list("plate", flat=True))
         assert len(set(plates)) == len(plates)
         assert Dealer.objects.count() == 4
+
+
+def test_every_demo_login_lands_on_a_page_that_fits_its_role(client):
+    call_command("seed_demo", customers=12)
+    with network_wide(reason="test"):
+        sh001 = Dealer.objects.get(code="SH001")
+    start_pages = {
+        Role.SALESPERSON: reverse("customers:search"),
+        Role.SALES_MANAGER: reverse("customers:search"),
+        Role.SERVICE_ADVISOR: reverse("customers:search"),
+        Role.CALL_CENTRE_AGENT: reverse("customers:search"),
+        Role.DEALER_ADMIN: reverse("dealer_staff", kwargs={"dealer_id": sh001.id}),
+        Role.REGIONAL_MANAGER: reverse("network_overview"),
+        Role.OEM_ADMIN: reverse("network_overview"),
+    }
+    for username, _first, _last, role, _where, _language in DEMO_STAFF:
+        client.post(reverse("login"), {"username": username, "password": "demo1234"})
+        response = client.get(reverse("home"), follow=True)
+        assert response.status_code == 200, username
+        assert response.request["PATH_INFO"] == start_pages[role], username
+        client.logout()

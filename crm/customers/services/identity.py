@@ -141,7 +141,7 @@ def customer_resolve(
             DuplicateCandidate.objects.get_or_create(
                 customer_id=low,
                 other_id=high,
-                defaults={"score": score, "reason": _("Same phone ending and a similar name")},
+                defaults={"score": score, "reason": DuplicateCandidate.Reason.PHONE_TAIL_AND_NAME},
             )
     return CustomerResolution(customer=customer, created=True, possible_duplicates=sorted(candidates))
 
