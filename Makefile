@@ -53,6 +53,7 @@ static/vendor/.built: package.json package-lock.json
 	rm -rf static/vendor && mkdir -p static/vendor
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 	mkdir -p static/vendor/icons && cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/icons/ \
 		&& cp -r node_modules/bootstrap-icons/font/fonts static/vendor/icons/
 	touch $@
@@ -68,6 +69,7 @@ db: $(VENV)/.synced
 
 seed: db
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_leads
 
 run: install seed
 	@echo ""

@@ -144,7 +144,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.timeline.tasks.timeline_dispatch_sweep",
         "schedule": crontab(minute="*"),
     },
+    "leads-sla-breaches": {
+        "task": "leads.tasks.sla_breaches_mark",
+        "schedule": crontab(minute="*"),
+    },
 }
+# Minutes of the dealer's business hours within which a phone/internet/OEM lead gets a first contact.
+LEAD_FIRST_RESPONSE_MINUTES = int(env("LEAD_FIRST_RESPONSE_MINUTES", "120"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Auth -----------------------------------------------------------------------------------------------

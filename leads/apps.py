@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads and the sales funnel")
+
+    def ready(self) -> None:
+        from leads import events  # noqa: F401 - registers the timeline kinds this app writes

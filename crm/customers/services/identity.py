@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import PermissionDenied
-from crm.core.scope import network_wide
+from crm.core.scope import network_wide, scope_current
 from crm.customers import events
 from crm.customers.models import ContactPoint, Customer, CustomerDealer, DuplicateCandidate
 from crm.customers.normalize import digits, email_normalize, phone_normalize
@@ -41,6 +41,12 @@ class CustomerResolution:
 
 
 def _require_editor(by, dealer: Dealer | None) -> None:
+    """A person must be allowed to edit customers at `dealer`; system intake (`by` None: a web form or a
+    lead site authenticated by its source key) must already run in a scope that covers the dealer."""
+    if by is None:
+        if not scope_current().allows_dealer(dealer.id if dealer else None):
+            raise PermissionDenied()
+        return
     access = access_for(by)
     if not access.can_edit_customers:
         raise PermissionDenied()

@@ -1,0 +1,107 @@
+"""The timeline kinds the funnel writes. Each carries the lead id, so a customer's feed links to its leads."""
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.timeline.registry import kind_register
+
+LEAD_CREATED = "lead.created"
+LEAD_TOUCHED = "lead.touched"
+LEAD_STAGE_CHANGED = "lead.stage_changed"
+LEAD_CONTACTED = "lead.contact_attempt"
+LEAD_GRADED = "lead.graded"
+LEAD_ASSIGNED = "lead.assigned"
+LEAD_VISITED = "lead.showroom_visit"
+LEAD_TEST_DRIVE = "lead.test_drive_booked"
+LEAD_ORDERED = "lead.ordered"
+LEAD_DELIVERED = "lead.delivered"
+LEAD_LOST_PROPOSED = "lead.lost_proposed"
+LEAD_LOST_DECIDED = "lead.lost_decided"
+LEAD_ISSUED = "lead.issued"
+LEAD_ACCEPTANCE = "lead.acceptance"
+
+
+def _choice(field: str, choices_path: str):
+    def prepare(data: dict) -> dict:
+        from leads import models
+
+        target = models
+        for part in choices_path.split("."):
+            target = getattr(target, part)
+        return {field: dict(target.choices).get(data.get(field, ""), data.get(field, ""))}
+
+    return prepare
+
+
+def _stages(data: dict) -> dict:
+    from leads.models import Stage
+
+    labels = dict(Stage.choices)
+    return {
+        "from_label": labels.get(data.get("from", ""), "—"),
+        "to_label": labels.get(data.get("to", ""), ""),
+    }
+
+
+kind_register(
+    LEAD_CREATED, label=_("New lead"), summary=_("New lead from %(source)s"), icon="lightning-charge"
+)
+kind_register(
+    LEAD_TOUCHED,
+    label=_("Lead touched again"),
+    summary=_("Asked again through %(source)s"),
+    icon="arrow-repeat",
+)
+kind_register(
+    LEAD_STAGE_CHANGED,
+    label=_("Stage"),
+    summary=_("Stage: %(from_label)s → %(to_label)s"),
+    icon="signpost-split",
+    prepare=_stages,
+)
+kind_register(
+    LEAD_CONTACTED,
+    label=_("Contact attempt"),
+    summary=_("%(channel)s: %(outcome)s"),
+    icon="telephone-outbound",
+    prepare=lambda d: {
+        **_choice("channel", "ContactAttempt.Channel")(d),
+        **_choice("outcome", "ContactAttempt.Outcome")(d),
+    },
+)
+kind_register(LEAD_GRADED, label=_("Grade"), summary=_("Graded %(grade)s"), icon="bar-chart")
+kind_register(LEAD_ASSIGNED, label=_("Assigned"), summary=_("Assigned to %(owner)s"), icon="person-check")
+kind_register(
+    LEAD_VISITED,
+    label=_("Showroom visit"),
+    summary=_("Visited the showroom (%(party_size)s people)"),
+    icon="shop",
+)
+kind_register(
+    LEAD_TEST_DRIVE, label=_("Test drive"), summary=_("Test drive booked: %(car)s"), icon="speedometer2"
+)
+kind_register(LEAD_ORDERED, label=_("Order"), summary=_("Ordered %(model)s"), icon="receipt")
+kind_register(LEAD_DELIVERED, label=_("Delivered"), summary=_("Delivered %(model)s"), icon="key")
+kind_register(
+    LEAD_LOST_PROPOSED,
+    label=_("Lost proposed"),
+    summary=_("Proposed as lost: %(reason)s"),
+    icon="flag",
+    prepare=_choice("reason", "LostVerdict.Reason"),
+)
+kind_register(
+    LEAD_LOST_DECIDED,
+    label=_("Lost verdict"),
+    summary=_("Lost verdict %(status)s"),
+    icon="flag-fill",
+    prepare=_choice("status", "LostVerdict.Status"),
+)
+kind_register(
+    LEAD_ISSUED, label=_("Issued by the OEM"), summary=_("Issued by the OEM to %(dealer)s"), icon="send"
+)
+kind_register(
+    LEAD_ACCEPTANCE,
+    label=_("Acceptance"),
+    summary=_("Issued lead %(acceptance)s"),
+    icon="check2-square",
+    prepare=_choice("acceptance", "Lead.Acceptance"),
+)

@@ -1,0 +1,50 @@
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.exceptions import ApplicationError
+
+
+class LeadAlreadyClaimed(ApplicationError):
+    code = "lead_already_claimed"
+    status = 409
+    default_message = _("Someone else claimed this lead a moment ago.")
+
+
+class StageMoveNotAllowed(ApplicationError):
+    code = "stage_move_not_allowed"
+    status = 409
+    default_message = _("A lead cannot move to that stage from where it is.")
+
+
+class LeadClosed(ApplicationError):
+    code = "lead_closed"
+    status = 409
+    default_message = _("This lead is closed.")
+
+
+class CadenceOutOfRange(ApplicationError):
+    code = "cadence_out_of_range"
+    default_message = _("The follow-up interval is outside the range the OEM allows for this grade.")
+
+
+class DemoCarTaken(ApplicationError):
+    code = "demo_car_taken"
+    status = 409
+    default_message = _("That demo car is already booked for part of this time.")
+
+
+class NoSalespersonAvailable(ApplicationError):
+    code = "no_salesperson_available"
+    status = 409
+    default_message = _("No active salesperson at this dealer can take the lead.")
+
+
+class LostVerdictPending(ApplicationError):
+    code = "lost_verdict_pending"
+    status = 409
+    default_message = _("A lost verdict for this lead is already waiting for the manager.")
+
+
+class InvalidSourceKey(ApplicationError):
+    code = "invalid_source_key"
+    status = 401
+    default_message = _("Unknown or inactive lead source key.")

@@ -1,0 +1,93 @@
+"""Every read of the funnel, scoped to the user (row-level security enforces the same again)."""
+
+from datetime import timedelta
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from crm.core.exceptions import NotFound
+from crm.network.access import access_for
+from crm.network.models import Role
+from leads.models import OPEN_STAGES, FollowUp, Lead, LostVerdict, ShowroomVisit, TestDrive
+
+
+def _grade_rank(field: str) -> Case:
+    """Grades in follow-up priority order: ordered first, then the hottest prospects."""
+    return Case(
+        *[When(**{field: grade}, then=Value(rank)) for rank, grade in enumerate(["O", "H", "A", "B", "C"])],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+
+
+def _dealer_scope(queryset: QuerySet, user) -> QuerySet:
+    access = access_for(user)
+    if not access.is_authenticated or access.roles <= {Role.CALL_CENTRE_AGENT}:
+        return queryset.none()  # the call centre works customers and complaints, not dealers' funnels
+    if access.scope.network_wide:
+        return queryset
+    return queryset.filter(dealer_id__in=access.scope.dealer_ids)
+
+
+def leads_for_user(*, user) -> QuerySet[Lead]:
+    """Leads the user may see: their dealers' (salespeople's own first), their regions' for OEM staff."""
+    leads = _dealer_scope(Lead.objects.select_related("customer", "owner", "dealer", "source"), user)
+    return leads.annotate(
+        is_mine=Case(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("is_mine", "-arrived_at", "-id")
+
+
+def lead_get(*, user, lead_id: int) -> Lead:
+    lead = leads_for_user(user=user).filter(id=lead_id).first()
+    if lead is None:
+        raise NotFound()
+    return lead
+
+
+def follow_ups_due(*, user, until=None) -> QuerySet[FollowUp]:
+    """The user's open follow-ups due by `until` (default: end of today), overdue first, then by grade."""
+    until = until or timezone.localtime().replace(hour=23, minute=59, second=59)
+    return (
+        _dealer_scope(FollowUp.objects.all(), user)
+        .filter(assigned_to=user, done_at__isnull=True, due_at__lte=until, lead__stage__in=OPEN_STAGES)
+        .select_related("lead__customer", "lead__dealer")
+        .annotate(grade_rank=_grade_rank("lead__grade"))
+        .order_by("grade_rank", "due_at")
+    )
+
+
+def leads_awaiting_first_response(*, user) -> QuerySet[Lead]:
+    """New leads whose first-response clock is running: the user's own, or unowned at their dealers."""
+    return (
+        leads_for_user(user=user)
+        .filter(first_contact_at__isnull=True, sla_due_at__isnull=False, stage__in=OPEN_STAGES)
+        .filter(Q(owner=user) | Q(owner__isnull=True))
+        .order_by("sla_due_at")
+    )
+
+
+def test_drives_today(*, user) -> QuerySet[TestDrive]:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        _dealer_scope(TestDrive.objects.all(), user)
+        .filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1), status=TestDrive.Status.BOOKED)
+        .filter(Q(lead__owner=user) | Q(booked_by=user))
+        .select_related("lead__customer", "demo_car")
+        .order_by("starts_at")
+    )
+
+
+def lost_verdicts_pending(*, user) -> QuerySet[LostVerdict]:
+    """Verdicts waiting for a manager at the dealers where the user manages."""
+    dealer_ids = access_for(user).dealers_where(Role.SALES_MANAGER, Role.DEALER_ADMIN)
+    return (
+        LostVerdict.objects.filter(status=LostVerdict.Status.PROPOSED, dealer_id__in=dealer_ids)
+        .select_related("lead__customer", "proposed_by")
+        .order_by("proposed_at")
+    )
+
+
+def visits_for_user(*, user) -> QuerySet[ShowroomVisit]:
+    return _dealer_scope(
+        ShowroomVisit.objects.select_related("lead", "customer", "salesperson"), user
+    ).order_by("-arrived_at")

@@ -1,0 +1,209 @@
+"""How a buying intent enters the network: every channel lands in the one customer record, and a repeat
+submission attaches to the open lead instead of creating a second one (no collided orders)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from crm.customers.models import CustomerDealer
+from crm.customers.services import customer_resolve
+from crm.network.models import Dealer
+from crm.timeline.services import event_record
+from leads import events, sla
+from leads.models import OPEN_STAGES, Campaign, FollowUp, Lead, LeadSource, LeadType, Stage, StageChange
+from leads.services.common import first_response_minutes_setting, follow_up_schedule, user_or_none
+from leads.services.grading import grade_from_answers, questionnaire_active
+
+# Types whose first response is measured against the SLA when their source does not say otherwise.
+SLA_TYPES = (LeadType.PHONE, LeadType.INTERNET)
+
+
+@dataclass
+class Capture:
+    lead: Lead
+    created: bool
+    customer_created: bool
+    # Set when the customer's open lead belongs to someone else: the caller tells the user whose it is.
+    owned_by_other: object | None = None
+
+
+@transaction.atomic
+def lead_capture(
+    *,
+    dealer: Dealer,
+    by,
+    name: str,
+    type: str,  # noqa: A002 - the domain word
+    phones: list[str] = (),
+    emails: list[str] = (),
+    source: LeadSource | None = None,
+    campaign: Campaign | None = None,
+    external_id: str = "",
+    models_of_interest: list[str] = (),
+    arrived_at: datetime | None = None,
+    owner=None,
+    answers: dict | None = None,
+    note: str = "",
+    issued_by_oem: bool = False,
+    customer_details: dict | None = None,
+) -> Capture:
+    """Record a buying intent of a person at `dealer`, from any channel.
+
+    Identity resolution runs first (the same person anywhere in the network is one customer). A resend
+    (same source and external id) or a new touch by a customer who already has an open lead here
+    attaches to that lead and shows on its timeline. Otherwise a new lead opens, with the first-response
+    clock running for phone/internet/OEM sources, graded from `answers` if given. `by` is the staff user,
+    or None for public intake already scoped to the dealer by its source key."""
+    arrived_at = arrived_at or timezone.now()
+    source_label = source.name if source else str(LeadType(type).label)
+    if source is not None and external_id:
+        resent = Lead.objects.filter(source=source, external_id=external_id).first()
+        if resent is not None:
+            _touch(
+                lead=resent,
+                by=by,
+                source_label=source_label,
+                models_of_interest=models_of_interest,
+                note=note,
+            )
+            return Capture(lead=resent, created=False, customer_created=False)
+
+    resolution = customer_resolve(
+        by=by,
+        dealer=dealer,
+        name=name,
+        phones=list(phones),
+        emails=list(emails),
+        reason=CustomerDealer.Reason.WALK_IN if type == LeadType.WALK_IN else CustomerDealer.Reason.LEAD,
+        source=source.channel if source else type,
+        **(customer_details or {}),
+    )
+    customer = resolution.customer
+    existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                lead = _open_new(
+                    dealer=dealer,
+                    customer=customer,
+                    by=by,
+                    type=type,
+                    source=source,
+                    campaign=campaign,
+                    external_id=external_id,
+                    models_of_interest=models_of_interest,
+                    arrived_at=arrived_at,
+                    owner=owner,
+                    answers=answers,
+                    issued_by_oem=issued_by_oem,
+                    source_label=source_label,
+                )
+            return Capture(lead=lead, created=True, customer_created=resolution.created)
+        except IntegrityError:
+            # Someone opened a lead for this customer here at the same instant: theirs stands.
+            existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
+            if existing is None:
+                raise
+    _touch(lead=existing, by=by, source_label=source_label, models_of_interest=models_of_interest, note=note)
+    other = (
+        existing.owner if existing.owner_id and owner is not None and existing.owner_id != owner.pk else None
+    )
+    return Capture(lead=existing, created=False, customer_created=resolution.created, owned_by_other=other)
+
+
+def _open_lead(*, customer_id: int, dealer_id: int) -> Lead | None:
+    return (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("owner", "dealer")
+        .filter(customer_id=customer_id, dealer_id=dealer_id, stage__in=OPEN_STAGES)
+        .first()
+    )
+
+
+def _open_new(
+    *,
+    dealer,
+    customer,
+    by,
+    type,
+    source,
+    campaign,
+    external_id,
+    models_of_interest,
+    arrived_at,  # noqa: A002
+    owner,
+    answers,
+    issued_by_oem,
+    source_label,
+) -> Lead:
+    sla_applies = type != LeadType.WALK_IN and (
+        source.first_response_sla if source else type in SLA_TYPES or issued_by_oem
+    )
+    sla_due_at = (
+        sla.business_deadline(
+            arrived_at,
+            first_response_minutes_setting(),
+            business_hours=dealer.business_hours,
+            time_zone=dealer.time_zone,
+        )
+        if sla_applies
+        else None
+    )
+    grade, questionnaire = "", None
+    if answers:
+        questionnaire = questionnaire_active()
+        if questionnaire is not None:
+            grade = grade_from_answers(questionnaire=questionnaire, answers=answers)
+    lead = Lead.objects.create(
+        dealer=dealer,
+        customer=customer,
+        owner=owner,
+        assigned_at=arrived_at if owner is not None else None,
+        type=type,
+        source=source,
+        campaign=campaign,
+        external_id=external_id,
+        models_of_interest=list(dict.fromkeys(m for m in models_of_interest if m)),
+        arrived_at=arrived_at,
+        sla_due_at=sla_due_at,
+        grade=grade,
+        questionnaire=questionnaire,
+        answers=answers or {},
+        acceptance=Lead.Acceptance.PENDING if issued_by_oem else Lead.Acceptance.NOT_ISSUED,
+    )
+    lead.dealer = dealer
+    StageChange.objects.create(
+        lead=lead, dealer=dealer, from_stage="", to_stage=Stage.NEW, at=arrived_at, by=user_or_none(by)
+    )
+    event_record(
+        customer_id=customer.id,
+        kind=events.LEAD_CREATED,
+        dealer_id=dealer.id,
+        actor=by,
+        occurred_at=arrived_at,
+        data={"lead": lead.id, "source": source_label, "type": type},
+    )
+    if sla_due_at is not None:
+        follow_up_schedule(lead=lead, reason=FollowUp.Reason.FIRST_RESPONSE, due_at=sla_due_at)
+    return lead
+
+
+def _touch(*, lead: Lead, by, source_label: str, models_of_interest, note: str) -> None:
+    new_models = [m for m in models_of_interest if m and m not in lead.models_of_interest]
+    if new_models:
+        Lead.objects.filter(id=lead.id).update(
+            models_of_interest=[*lead.models_of_interest, *new_models],
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        lead.models_of_interest = [*lead.models_of_interest, *new_models]
+    event_record(
+        customer_id=lead.customer_id,
+        kind=events.LEAD_TOUCHED,
+        dealer_id=lead.dealer_id,
+        actor=by,
+        data={"lead": lead.id, "source": source_label, "note": note[:500]},
+    )

@@ -1,0 +1,178 @@
+"""Pieces every leads service shares: who may act, the follow-up cadence, scheduling, stage bookkeeping."""
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from crm.core.exceptions import NotFound, PermissionDenied
+from crm.network.access import access_for
+from crm.network.models import Dealer, Role
+from crm.timeline.services import event_record
+from leads import events
+from leads.exceptions import CadenceOutOfRange, LeadClosed
+from leads.models import (
+    OPEN_STAGES,
+    CadencePolicy,
+    DealerCadence,
+    FollowUp,
+    Grade,
+    Lead,
+    Stage,
+    StageChange,
+)
+
+# The defaults Chinese dealers commonly use (days between follow-ups), when the OEM has set no policy.
+DEFAULT_CADENCE_DAYS = {Grade.O: 2, Grade.H: 2, Grade.A: 4, Grade.B: 7, Grade.C: 15}
+# Stages in funnel order: a lead only ever advances automatically.
+FUNNEL_ORDER = [
+    Stage.NEW,
+    Stage.CONTACTED,
+    Stage.VISITED,
+    Stage.TEST_DRIVE,
+    Stage.NEGOTIATION,
+    Stage.ORDERED,
+    Stage.DELIVERED,
+]
+SALES_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER)
+MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
+
+
+def require_sales_role(by, dealer_id: int, roles=SALES_ROLES) -> None:
+    """`by` works in sales (or, for `roles`, holds one of them) at the lead's dealer."""
+    access = access_for(by)
+    if access.has_role(Role.OEM_ADMIN) and roles is not MANAGER_ROLES:
+        return
+    if not access.has_role(*roles, dealer_id=dealer_id):
+        raise PermissionDenied()
+
+
+def require_open(lead: Lead) -> None:
+    if lead.stage not in OPEN_STAGES:
+        raise LeadClosed()
+
+
+def lock_lead(lead_id: int) -> Lead:
+    """The lead, locked for this transaction (visible to the caller's scope, else NotFound)."""
+    lead = Lead.objects.select_for_update().select_related("dealer").filter(id=lead_id).first()
+    if lead is None:
+        raise NotFound()
+    return lead
+
+
+def cadence_days(*, dealer_id: int, grade: str) -> int:
+    """Days between follow-ups for `grade` at the dealer: its own choice, else the OEM default."""
+    own = (
+        DealerCadence.objects.filter(dealer_id=dealer_id, grade=grade).values_list("days", flat=True).first()
+    )
+    if own:
+        return own
+    policy = CadencePolicy.objects.filter(grade=grade).values_list("default_days", flat=True).first()
+    return policy or DEFAULT_CADENCE_DAYS.get(grade, 7)
+
+
+@transaction.atomic
+def cadence_set(*, dealer: Dealer, grade: str, days: int, by) -> DealerCadence:
+    """A dealer picks its own interval for a grade, inside the range the OEM allows."""
+    require_sales_role(by, dealer.id, roles=MANAGER_ROLES)
+    policy = CadencePolicy.objects.filter(grade=grade).first()
+    low, high = (policy.min_days, policy.max_days) if policy else (1, 30)
+    if not low <= days <= high:
+        raise CadenceOutOfRange(extra={"min_days": low, "max_days": high})
+    cadence, _created = DealerCadence.objects.update_or_create(
+        dealer=dealer, grade=grade, defaults={"days": days}
+    )
+    return cadence
+
+
+def local_morning(dealer: Dealer, day_offset: int, *, after: datetime) -> datetime:
+    """10:00 at the dealer, `day_offset` days after `after` (a call the next day is a call in the morning)."""
+    zone = zoneinfo.ZoneInfo(dealer.time_zone)
+    local_day = after.astimezone(zone).date() + timedelta(days=day_offset)
+    return datetime.combine(local_day, time(10, 0), tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+def follow_up_schedule(*, lead: Lead, reason: str, due_at: datetime, assigned_to=None) -> FollowUp:
+    """Replace the lead's open follow-up with one due at `due_at` (the next contact date is computed,
+    never typed), and mirror it on the lead for fast "my day" lists."""
+    FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).delete()
+    follow_up = FollowUp.objects.create(
+        lead=lead,
+        dealer_id=lead.dealer_id,
+        assigned_to=assigned_to or lead.owner,
+        reason=reason,
+        due_at=due_at,
+    )
+    Lead.objects.filter(id=lead.id).update(next_follow_up_at=due_at)
+    lead.next_follow_up_at = due_at
+    return follow_up
+
+
+def follow_up_by_grade(*, lead: Lead, after: datetime) -> FollowUp | None:
+    """The next follow-up from the lead's grade (ungraded leads: the next morning)."""
+    if lead.stage not in OPEN_STAGES:
+        return None
+    if not lead.grade:
+        return follow_up_schedule(
+            lead=lead, reason=FollowUp.Reason.CADENCE, due_at=local_morning(lead.dealer, 1, after=after)
+        )
+    days = cadence_days(dealer_id=lead.dealer_id, grade=lead.grade)
+    reason = FollowUp.Reason.ORDERED if lead.grade == Grade.O else FollowUp.Reason.CADENCE
+    return follow_up_schedule(lead=lead, reason=reason, due_at=after + timedelta(days=days))
+
+
+CALLBACK_REASONS = (
+    FollowUp.Reason.DELIVERY_DAY_3,
+    FollowUp.Reason.DELIVERY_DAY_7,
+    FollowUp.Reason.DELIVERY_MONTH_1,
+)
+
+
+def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> None:
+    """Write the move (lead row, stage change row, timeline event) in the caller's transaction."""
+    at = at or timezone.now()
+    from_stage = lead.stage
+    closing = to_stage not in OPEN_STAGES
+    Lead.objects.filter(id=lead.id).update(
+        stage=to_stage,
+        closed_at=at if closing else None,
+        updated_at=timezone.now(),
+        **({"next_follow_up_at": None} if closing else {}),
+    )
+    if closing:
+        FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).delete()
+    StageChange.objects.create(
+        lead=lead, dealer_id=lead.dealer_id, from_stage=from_stage, to_stage=to_stage, at=at, by=_user(by)
+    )
+    event_record(
+        customer_id=lead.customer_id,
+        kind=events.LEAD_STAGE_CHANGED,
+        dealer_id=lead.dealer_id,
+        actor=by,
+        occurred_at=at,
+        data={"lead": lead.id, "from": from_stage, "to": to_stage},
+    )
+    lead.stage = to_stage
+    lead.closed_at = at if closing else None
+
+
+def stage_advance(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> bool:
+    """Move forward to `to_stage` if the lead is not already there or past it. Returns whether it moved."""
+    if lead.stage not in OPEN_STAGES or FUNNEL_ORDER.index(to_stage) <= FUNNEL_ORDER.index(lead.stage):
+        return False
+    stage_record(lead=lead, to_stage=to_stage, by=by, at=at)
+    return True
+
+
+def first_response_minutes_setting() -> int:
+    return int(getattr(settings, "LEAD_FIRST_RESPONSE_MINUTES", 120))
+
+
+def _user(by):
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def user_or_none(by):
+    return _user(by)

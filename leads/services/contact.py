@@ -1,0 +1,265 @@
+"""Contact attempts and showroom visits: the evidence that leads are followed up, and the SLA figures."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from crm.core.exceptions import PermissionDenied
+from crm.customers.models import Channel, Consent, ContactPoint
+from crm.customers.services import consent_record
+from crm.network.access import access_for
+from crm.network.models import Dealer, Role
+from crm.timeline.services import event_record
+from leads import events, sla
+from leads.models import ContactAttempt, FollowUp, Grade, Lead, LeadType, ShowroomVisit, Stage
+from leads.services.capture import lead_capture
+from leads.services.common import (
+    CALLBACK_REASONS,
+    follow_up_by_grade,
+    follow_up_schedule,
+    local_morning,
+    lock_lead,
+    require_open,
+    require_sales_role,
+    stage_advance,
+    user_or_none,
+)
+
+UNANSWERED = (
+    ContactAttempt.Outcome.NO_ANSWER,
+    ContactAttempt.Outcome.BUSY,
+    ContactAttempt.Outcome.LEFT_MESSAGE,
+)
+
+
+def _may_contact(by, lead: Lead) -> None:
+    """The owner, the dealer's managers, a salesperson on an unowned lead, or the call centre."""
+    access = access_for(by)
+    if access.has_role(Role.OEM_ADMIN, Role.CALL_CENTRE_AGENT):
+        return
+    if access.has_role(Role.SALES_MANAGER, Role.DEALER_ADMIN, dealer_id=lead.dealer_id):
+        return
+    if access.has_role(Role.SALESPERSON, dealer_id=lead.dealer_id) and lead.owner_id in (None, by.pk):
+        return
+    raise PermissionDenied()
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    lead: Lead,
+    by,
+    channel: str,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
+    is_verified: bool = False,
+) -> ContactAttempt:
+    """Log an attempt to reach the prospect. It closes the due follow-up and schedules the next one from
+    the grade; the first attempt stops the first-response clock (business minutes, breach, verified or
+    only claimed). Unanswered attempts are counted; an invalid number is marked on the customer; a
+    request not to be contacted withdraws marketing consent at once."""
+    lead = lock_lead(lead.id)
+    _may_contact(by, lead)
+    require_open(lead)
+    return _contact_record(
+        lead=lead,
+        by=by,
+        channel=channel,
+        outcome=outcome,
+        note=note,
+        at=at or timezone.now(),
+        is_verified=is_verified,
+    )
+
+
+def _contact_record(
+    *, lead: Lead, by, channel: str, outcome: str, note: str, at: datetime, is_verified: bool
+) -> ContactAttempt:
+    """contact_log's work, for a lead already locked and checked."""
+    attempt = ContactAttempt.objects.create(
+        lead=lead,
+        dealer_id=lead.dealer_id,
+        by=user_or_none(by),
+        channel=channel,
+        outcome=outcome,
+        note=note.strip(),
+        at=at,
+        is_verified=is_verified,
+    )
+    changes: dict = {}
+    if lead.first_contact_at is None:
+        changes["first_contact_at"] = at
+        changes["is_first_contact_verified"] = is_verified
+        dealer = lead.dealer
+        changes["first_response_minutes"] = sla.business_minutes_between(
+            lead.arrived_at, at, business_hours=dealer.business_hours, time_zone=dealer.time_zone
+        )
+        if lead.sla_due_at is not None and at > lead.sla_due_at:
+            changes["is_sla_breached"] = True
+    if outcome in UNANSWERED:
+        changes["unreachable_attempts"] = F("unreachable_attempts") + 1
+    elif outcome == ContactAttempt.Outcome.REACHED:
+        changes["unreachable_attempts"] = 0
+    Lead.objects.filter(id=lead.id).update(**changes, updated_at=timezone.now())
+    lead.refresh_from_db(fields=list(changes) or None)
+
+    FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).update(
+        done_at=at, done_by_attempt=attempt
+    )
+    if outcome == ContactAttempt.Outcome.REACHED and channel != ContactAttempt.Channel.VISIT:
+        stage_advance(lead=lead, to_stage=Stage.CONTACTED, by=by, at=at)
+    if outcome == ContactAttempt.Outcome.INVALID_NUMBER:
+        ContactPoint.objects.filter(
+            customer_id=lead.customer_id, kind=ContactPoint.Kind.PHONE, is_primary=True
+        ).update(is_invalid=True)
+    if outcome == ContactAttempt.Outcome.DO_NOT_CONTACT:
+        for consent_channel in Channel.values:
+            consent_record(
+                customer=lead.customer,
+                channel=consent_channel,
+                purpose=Consent.Purpose.MARKETING,
+                status=Consent.Status.OPT_OUT,
+                source=Consent.Source.PHONE,
+                by=by,
+                dealer=lead.dealer,
+            )
+        Lead.objects.filter(id=lead.id).update(next_follow_up_at=None)
+    elif channel != ContactAttempt.Channel.VISIT:
+        follow_up_by_grade(lead=lead, after=at)
+    event_record(
+        customer_id=lead.customer_id,
+        kind=events.LEAD_CONTACTED,
+        dealer_id=lead.dealer_id,
+        actor=by,
+        occurred_at=at,
+        data={
+            "lead": lead.id,
+            "channel": channel,
+            "outcome": outcome,
+            "note": note[:500],
+            "verified": is_verified,
+        },
+    )
+    return attempt
+
+
+@dataclass
+class VisitResult:
+    visit: ShowroomVisit
+    lead: Lead | None
+    customer_created: bool = False
+    owned_by_other: object | None = None
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    by,
+    dealer: Dealer,
+    phone: str = "",
+    name: str = "",
+    party_size: int = 1,
+    arrived_at: datetime | None = None,
+    left_at: datetime | None = None,
+    models_of_interest: list[str] = (),
+    grade: str = "",
+    next_step: str = "",
+    note: str = "",
+) -> VisitResult:
+    """The salesperson's main screen: log a walk-in. With a phone, the customer is found or created, the
+    visit joins the customer's open lead here (whoever owns it — the caller is told whose it is) or opens
+    a walk-in lead owned by the salesperson; the lead moves to "visited", takes the grade, and a call is
+    scheduled for the next morning. Without a phone the visit still counts in showroom traffic."""
+    require_sales_role(by, dealer.id)
+    arrived_at = arrived_at or timezone.now()
+    models_of_interest = [m for m in models_of_interest if m]
+    if not phone.strip():
+        visit = ShowroomVisit.objects.create(
+            dealer=dealer,
+            salesperson=by,
+            arrived_at=arrived_at,
+            left_at=left_at,
+            party_size=party_size,
+            models_of_interest=models_of_interest,
+            grade=grade,
+            next_step=next_step,
+            note=note,
+        )
+        return VisitResult(visit=visit, lead=None)
+
+    capture = lead_capture(
+        dealer=dealer,
+        by=by,
+        name=name or phone,
+        type=LeadType.WALK_IN,
+        phones=[phone],
+        models_of_interest=models_of_interest,
+        arrived_at=arrived_at,
+        owner=by,
+        note=note,
+    )
+    lead = lock_lead(capture.lead.id)
+    is_first_visit = not ShowroomVisit.objects.filter(lead=lead).exists()
+    visit = ShowroomVisit.objects.create(
+        dealer=dealer,
+        lead=lead,
+        customer_id=lead.customer_id,
+        salesperson=by,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        party_size=party_size,
+        models_of_interest=models_of_interest,
+        grade=grade,
+        next_step=next_step,
+        note=note,
+        is_first_visit=is_first_visit,
+    )
+    # A visit is a verified contact, whoever owns the lead (it joins that lead; the owner is told).
+    _contact_record(
+        lead=lead,
+        by=by,
+        channel=ContactAttempt.Channel.VISIT,
+        outcome=ContactAttempt.Outcome.REACHED,
+        note=note,
+        at=arrived_at,
+        is_verified=True,
+    )
+    stage_advance(lead=lead, to_stage=Stage.VISITED, by=by, at=arrived_at)
+    if grade and grade != lead.grade and grade in (Grade.O, Grade.H, Grade.A, Grade.B, Grade.C):
+        Lead.objects.filter(id=lead.id).update(
+            grade=grade, grade_reason=next_step[:300] or "", version=F("version") + 1
+        )
+        lead.grade = grade
+        event_record(
+            customer_id=lead.customer_id,
+            kind=events.LEAD_GRADED,
+            dealer_id=lead.dealer_id,
+            actor=by,
+            data={"lead": lead.id, "grade": grade},
+        )
+    follow_up_schedule(
+        lead=lead, reason=FollowUp.Reason.AFTER_VISIT, due_at=local_morning(dealer, 1, after=arrived_at)
+    )
+    event_record(
+        customer_id=lead.customer_id,
+        kind=events.LEAD_VISITED,
+        dealer_id=dealer.id,
+        actor=by,
+        occurred_at=arrived_at,
+        data={
+            "lead": lead.id,
+            "party_size": party_size,
+            "models": models_of_interest,
+            "next_step": next_step,
+        },
+    )
+    return VisitResult(
+        visit=visit,
+        lead=lead,
+        customer_created=capture.customer_created,
+        owned_by_other=capture.owned_by_other,
+    )
