@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="crm_bench")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20240601, help="random seed for the inputs")
+    parser.add_argument(
+        "--leads", type=int, default=1_000_000, help="funnel size (default 1,000,000; 0 skips)"
+    )
+    parser.add_argument("--lead-dealers", type=int, default=200)
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -82,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     status = _bench(args)
+    if args.leads:
+        from bench.leads import bench_leads
+
+        out("")
+        bench_leads(leads=args.leads, dealers=args.lead_dealers, runs=min(args.queries, 100), out=out)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)
