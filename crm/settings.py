@@ -234,6 +234,12 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "crm.customers.models.Customer.Kind",
         "ContactPointKindEnum": "crm.customers.models.ContactPoint.Kind",
         "ChannelEnum": "crm.customers.models.Channel",
+        "ContactAttemptChannelEnum": "leads.models.ContactAttempt.Channel",
+        "LeadStageEnum": "leads.models.Stage",
+        "TestDriveStatusEnum": "leads.models.TestDrive.Status",
+        "OrderStatusEnum": "leads.models.Order.Status",
+        "LostVerdictStatusEnum": "leads.models.LostVerdict.Status",
+        "ConsentStatusEnum": "crm.customers.models.Consent.Status",
     },
 }
 

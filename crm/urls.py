@@ -7,7 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("crm.network.urls")),
     path("customers/", include("crm.customers.urls")),
+    path("leads/dashboard/", include("leads.dashboard.urls")),
+    path("leads/imports/", include("leads.imports.urls")),
+    path("leads/", include("leads.urls")),
     path("api/v1/", include("crm.customers.api_urls")),
+    path("api/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -85,6 +85,8 @@ class Table:
     encoding: str | None
     sheet: str | None
     warnings: list[str] = field(default_factory=list)
+    # Where each data row is in the file (the spreadsheet's row number, the CSV line), for messages.
+    row_numbers: list[int] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -285,6 +287,7 @@ def _build_table(
 ) -> Table:
     headers: list[str] | None = None
     rows: list[list[str]] = []
+    row_numbers: list[int] = []
     short_rows: list[int] = []
     long_rows: list[int] = []
     for number, raw_cells in numbered_rows:
@@ -307,6 +310,7 @@ def _build_table(
         elif is_csv and len(cells) < width:
             short_rows.append(number)
         rows.append((cells + [""] * width)[:width])
+        row_numbers.append(number)
     if headers is None:
         raise SpreadsheetError(_("The file has no header row: the first row must name the columns."))
     warnings = []
@@ -323,7 +327,9 @@ def _build_table(
     duplicates = sorted({header for header in headers if headers.count(header) > 1})
     if duplicates:
         warnings.append(_("Columns with the same name: %(names)s.") % {"names": ", ".join(duplicates)})
-    return Table(headers=headers, rows=rows, encoding=encoding, sheet=sheet, warnings=warnings)
+    return Table(
+        headers=headers, rows=rows, encoding=encoding, sheet=sheet, warnings=warnings, row_numbers=row_numbers
+    )
 
 
 def _headers_from(cells: list[str]) -> list[str]:

@@ -3,7 +3,7 @@ middleware). The core knows no higher app, so it reads the access object and URL
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,12 +13,58 @@ class NavItem:
     url: str
     icon: str
     is_active: bool
+    # Occasional tasks live in the user menu, so the header fits a tablet and a 1366-pixel screen.
+    is_secondary: bool = False
+
+
+_SALES_ROLES = ("salesperson", "sales_manager")
+_MANAGER_ROLES = ("sales_manager", "dealer_admin")
+
+
+def _reverse_or_none(name: str) -> str | None:
+    """The funnel pages are URL names of a higher app: the core links to them only if they exist."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _lead_items(access, here) -> list[NavItem]:
+    namespace, name = here
+    candidates = []
+    if access.dealers_where(*_SALES_ROLES):
+        candidates += [
+            (_("My day"), "leads:my_day", "sunrise", namespace == "leads" and name == "my_day"),
+            (
+                _("Leads"),
+                "leads:list",
+                "funnel",
+                namespace == "leads" and name not in {"my_day", "visit_new", "approvals"},
+            ),
+            (_("Log a visit"), "leads:visit_new", "door-open", namespace == "leads" and name == "visit_new"),
+        ]
+    elif access.has_role("dealer_admin", "regional_manager", "oem_admin"):
+        candidates.append((_("Leads"), "leads:list", "funnel", namespace == "leads"))
+    if access.dealers_where(*_MANAGER_ROLES):
+        candidates.append(
+            (_("Approvals"), "leads:approvals", "check2-square", namespace == "leads" and name == "approvals")
+        )
+    if access.dealers_where(*_MANAGER_ROLES) or access.has_role("regional_manager", "oem_admin"):
+        candidates.append(
+            (_("Funnel"), "leads_dashboard:funnel", "bar-chart-line", namespace == "leads_dashboard")
+        )
+    items = []
+    for label, url_name, icon, is_active in candidates:
+        url = _reverse_or_none(url_name)
+        if url is not None:
+            items.append(NavItem(label, url, icon, is_active))
+    return items
 
 
 def navigation(request):
     access = getattr(request, "access", None)
     if access is None or not access.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_menu_items": []}
     match = getattr(request, "resolver_match", None)
     here = (match.namespace, match.url_name) if match else ("", "")
     items: list[NavItem] = []
@@ -40,6 +86,7 @@ def navigation(request):
                 here[0] == "customers" and here[1] != "duplicates" and "merge" not in (here[1] or ""),
             )
         )
+    items.extend(_lead_items(access, here))
     if access.can_merge_customers:
         items.append(
             NavItem(
@@ -47,6 +94,7 @@ def navigation(request):
                 reverse("customers:duplicates"),
                 "intersect",
                 here[0] == "customers" and here[1] in {"duplicates", "merge"},
+                is_secondary=True,
             )
         )
     admin_dealers = sorted(access.dealers_where("dealer_admin"))
@@ -59,4 +107,7 @@ def navigation(request):
                 here[1] == "dealer_staff",
             )
         )
-    return {"nav_items": items}
+    return {
+        "nav_items": [item for item in items if not item.is_secondary],
+        "nav_menu_items": [item for item in items if item.is_secondary],
+    }

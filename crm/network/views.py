@@ -1,12 +1,14 @@
 """The network's pages: sign-in, the start page for each role, the OEM's dealer overview, dealer staff, and
 the language switch."""
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +32,10 @@ def home(request):
     admin_dealers = sorted(access.dealers_where(Role.DEALER_ADMIN))
     if admin_dealers and not access.has_role(*CUSTOMER_ROLES):
         return redirect("dealer_staff", dealer_id=admin_dealers[0])
+    if access.has_role(Role.SALESPERSON, Role.SALES_MANAGER):
+        # Salespeople and their managers start from their day's leads; the core only knows the URL name.
+        with suppress(NoReverseMatch):
+            return redirect(reverse("leads:my_day"))
     if access.roles:
         return redirect("customers:search")
     return render(request, "network/no_role.html")

@@ -100,6 +100,7 @@ def lead_capture(
                     answers=answers,
                     issued_by_oem=issued_by_oem,
                     source_label=source_label,
+                    note=note,
                 )
             return Capture(lead=lead, created=True, customer_created=resolution.created)
         except IntegrityError:
@@ -138,6 +139,7 @@ def _open_new(
     answers,
     issued_by_oem,
     source_label,
+    note="",
 ) -> Lead:
     sla_applies = type != LeadType.WALK_IN and (
         source.first_response_sla if source else type in SLA_TYPES or issued_by_oem
@@ -184,7 +186,12 @@ def _open_new(
         dealer_id=dealer.id,
         actor=by,
         occurred_at=arrived_at,
-        data={"lead": lead.id, "source": source_label, "type": type},
+        data={
+            "lead": lead.id,
+            "source": source_label,
+            "type": type,
+            **({"note": note[:500]} if note else {}),
+        },
     )
     if sla_due_at is not None:
         follow_up_schedule(lead=lead, reason=FollowUp.Reason.FIRST_RESPONSE, due_at=sla_due_at)

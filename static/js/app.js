@@ -16,5 +16,47 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var field = event.detail.target.querySelector("[data-autofocus]");
     if (field) field.focus();
+    // The visit log's phone lookup found a returning customer: fill in the name if it is still empty.
+    var found = event.detail.target.querySelector("[data-customer-name]");
+    var name = document.getElementById("id_name");
+    if (found && name && !name.value.trim()) name.value = found.dataset.customerName;
   });
+  // Party-size stepper: -/+ and quick taps (1–5, 6+).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-stepper] [data-step], [data-stepper] [data-set]");
+    if (!button) return;
+    var stepper = button.closest("[data-stepper]");
+    var input = stepper.querySelector("input[type=number]");
+    var value = parseInt(input.value, 10) || 1;
+    value = button.dataset.set ? parseInt(button.dataset.set, 10) : value + parseInt(button.dataset.step, 10);
+    input.value = Math.min(50, Math.max(1, value));
+    markQuick(stepper);
+  });
+  function markQuick(stepper) {
+    var value = parseInt(stepper.querySelector("input[type=number]").value, 10) || 1;
+    stepper.querySelectorAll("[data-set]").forEach(function (quick) {
+      var size = parseInt(quick.dataset.set, 10);
+      quick.classList.toggle("active", size === 6 ? value >= 6 : size === value);
+    });
+  }
+  document.querySelectorAll("[data-stepper]").forEach(markQuick);
+  document.addEventListener("input", function (event) {
+    var stepper = event.target.closest("[data-stepper]");
+    if (stepper) markQuick(stepper);
+  });
+  // First-response countdowns: the server computed the business minutes left; while the dealer is open
+  // they tick down once a minute (a closed dealer's clock is paused, so it stays still).
+  var started = Date.now();
+  function tick() {
+    var elapsed = Math.floor((Date.now() - started) / 60000);
+    document.querySelectorAll("[data-sla-minutes]").forEach(function (clock) {
+      var minutes = parseInt(clock.dataset.slaMinutes, 10) - (clock.dataset.slaRunning === "1" ? elapsed : 0);
+      var value = clock.querySelector(".sla-value");
+      if (!value) return;
+      value.textContent = minutes >= 0 ? minutes + " " + clock.dataset.labelLeft : -minutes + " " + clock.dataset.labelLate;
+      clock.classList.toggle("is-breached", minutes < 0);
+      clock.classList.toggle("is-close", minutes >= 0 && minutes <= 30);
+    });
+  }
+  if (document.querySelector("[data-sla-minutes]")) window.setInterval(tick, 60000);
 })();

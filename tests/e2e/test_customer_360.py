@@ -31,7 +31,8 @@ def test_salesperson_finds_a_customer_adds_a_note_and_switches_to_chinese(live_s
         page.fill("input[name=username]", seller.username)
         page.fill("input[name=password]", PASSWORD)
         page.click('form[action$="/login/"] button[type=submit]')
-        page.wait_for_url("**/customers/")
+        page.wait_for_url("**/leads/my-day/")  # salespeople start from their day
+        page.goto(f"{live_server.url}/customers/")
 
         page.fill("#q", "5678")
         page.wait_for_selector("#search-results .chip:has-text('5678')")

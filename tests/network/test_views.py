@@ -49,8 +49,8 @@ def test_logout_is_a_post(client):
 @pytest.mark.parametrize(
     ("role", "where", "target"),
     [
-        (Role.SALESPERSON, "dealer", "customers:search"),
-        (Role.SALES_MANAGER, "dealer", "customers:search"),
+        (Role.SALESPERSON, "dealer", "leads:my_day"),
+        (Role.SALES_MANAGER, "dealer", "leads:my_day"),
         (Role.SERVICE_ADVISOR, "dealer", "customers:search"),
         (Role.CALL_CENTRE_AGENT, None, "customers:search"),
         (Role.REGIONAL_MANAGER, "region", "network_overview"),

@@ -81,15 +81,19 @@ def scale_leads(*, leads: int, dealers: int, batch_size: int = 100_000, log=prin
                 "INSERT INTO bench_dealers VALUES (%s, %s, %s)",
                 [(index, dealer.id, owners[dealer.id]) for index, dealer in enumerate(dealer_rows)],
             )
+            # The lead numbers g continue from how many leads exist (not from ids: the sequence moves on
+            # with rolled-back work), so a second run reaches customers the first did not.
             cursor.execute(
-                "SELECT coalesce(max(id), 0), (SELECT min(id) FROM customers_customer), (SELECT max(id) FROM customers_customer) FROM leads_lead"
+                "SELECT count(*), coalesce(max(id), 0), (SELECT min(id) FROM customers_customer), "
+                "(SELECT max(id) FROM customers_customer) FROM leads_lead"
             )
-            offset, low, high = cursor.fetchone()
+            offset, id_floor, low, high = cursor.fetchone()
             if low is None:
                 raise RuntimeError("no customers: run seed_scale first")
             span = high - low + 1
             params = {
                 "start": offset + 1,
+                "id_floor": id_floor,
                 "stop": offset + n,
                 "dealers": len(dealer_rows),
                 "low": low,
@@ -144,7 +148,7 @@ def _statements() -> list[tuple[str, str]]:
             "relationships",
             """
             INSERT INTO customers_customerdealer (customer_id, dealer_id, reason, first_seen_at, last_seen_at)
-            SELECT DISTINCT customer_id, dealer_id, 'lead', now(), now() FROM leads_lead WHERE id >= %(start)s
+            SELECT DISTINCT customer_id, dealer_id, 'lead', now(), now() FROM leads_lead WHERE id > %(id_floor)s
             ON CONFLICT DO NOTHING
             """,
         ),
@@ -152,10 +156,10 @@ def _statements() -> list[tuple[str, str]]:
             "stage changes",
             """
             INSERT INTO leads_stagechange (lead_id, dealer_id, from_stage, to_stage, at, by_id)
-            SELECT id, dealer_id, '', 'new', arrived_at, owner_id FROM leads_lead WHERE id >= %(start)s
+            SELECT id, dealer_id, '', 'new', arrived_at, owner_id FROM leads_lead WHERE id > %(id_floor)s
             UNION ALL
             SELECT id, dealer_id, 'new', stage, coalesce(first_contact_at, arrived_at) + interval '1 day', owner_id
-            FROM leads_lead WHERE id >= %(start)s AND stage <> 'new'
+            FROM leads_lead WHERE id > %(id_floor)s AND stage <> 'new'
             """,
         ),
         (
@@ -163,7 +167,7 @@ def _statements() -> list[tuple[str, str]]:
             f"""
             INSERT INTO leads_followup (lead_id, dealer_id, assigned_to_id, reason, due_at, created_at)
             SELECT id, dealer_id, owner_id, 'cadence', next_follow_up_at, now()
-            FROM leads_lead WHERE id >= %(start)s AND stage IN {OPEN}
+            FROM leads_lead WHERE id > %(id_floor)s AND stage IN {OPEN}
             """,
         ),
     ]

@@ -1,0 +1,111 @@
+"""Sales managers' approvals: lost verdicts, OEM-issued leads, reassigning a departing salesperson's leads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from leads import screens, services
+from leads.forms import (
+    LostDecideForm,
+    ReassignAllForm,
+)
+from leads.views.common import _call, _person
+
+# Approvals (sales managers) -------------------------------------------------------------------------
+
+
+def _managed_dealer(request):
+    dealer_ids = screens.manager_dealer_ids(request.access)
+    if not dealer_ids:
+        raise Http404
+    wanted = request.POST.get("dealer") or request.GET.get("dealer")
+    dealer_id = int(wanted) if wanted and wanted.isdigit() and int(wanted) in dealer_ids else dealer_ids[0]
+    dealer = screens.dealer_get(user=request.user, dealer_id=dealer_id)
+    if dealer is None:
+        raise Http404
+    return dealer
+
+
+def _approvals(request, dealer, reassign_form=None, reassign_count=None, status=200):
+    context = screens.approvals(user=request.user, dealer_id=dealer.id)
+    context.update(
+        dealer=dealer,
+        reassign_form=reassign_form
+        or ReassignAllForm(
+            people=screens.salespeople(dealer_id=dealer.id, active_only=False),
+            active_people=screens.salespeople(dealer_id=dealer.id),
+        ),
+        reassign_count=reassign_count,
+        salespeople=list(screens.salespeople(dealer_id=dealer.id)),
+    )
+    return render(request, "leads/approvals.html", context, status=status)
+
+
+@login_required
+@require_GET
+def approvals(request):
+    return _approvals(request, _managed_dealer(request))
+
+
+@login_required
+@require_POST
+def verdict_decide(request, verdict_id: int):
+    _managed_dealer(request)
+    verdict = screens.verdict_get(user=request.user, verdict_id=verdict_id)
+    if verdict is None:
+        raise Http404
+    form = LostDecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Approve or send back."))
+        return redirect("leads:approvals")
+    approve = form.cleaned_data["decision"] == "approve"
+    _decided, error = _call(
+        services.lost_decide,
+        verdict=verdict,
+        by=request.user,
+        approve=approve,
+        note=form.cleaned_data["note"],
+    )
+    if error:
+        messages.error(request, error.message)
+    elif approve:
+        messages.success(request, _("Lost verdict approved; the lead is closed."))
+    else:
+        messages.success(request, _("Sent back: the salesperson keeps following up."))
+    return redirect("leads:approvals")
+
+
+@login_required
+@require_POST
+def reassign_all(request):
+    """Two steps: the first post shows how many leads would move; the confirmed one moves them."""
+    dealer = _managed_dealer(request)
+    form = ReassignAllForm(
+        request.POST,
+        people=screens.salespeople(dealer_id=dealer.id, active_only=False),
+        active_people=screens.salespeople(dealer_id=dealer.id),
+    )
+    if not form.is_valid():
+        return _approvals(request, dealer, reassign_form=form, status=400)
+    data = form.cleaned_data
+    if not data["confirmed"]:
+        count = screens.open_leads_of(user=request.user, dealer_id=dealer.id, owner_id=data["from_user"].pk)
+        return _approvals(request, dealer, reassign_form=form, reassign_count=count)
+    moved, error = _call(
+        services.leads_reassign_all,
+        dealer=dealer,
+        from_user=data["from_user"],
+        by=request.user,
+        to=data["to"],
+    )
+    if error:
+        form.add_application_error(error)
+        return _approvals(request, dealer, reassign_form=form, status=409)
+    messages.success(
+        request,
+        _("%(count)s open leads of %(name)s moved.") % {"count": moved, "name": _person(data["from_user"])},
+    )
+    return redirect("leads:approvals")

@@ -1,0 +1,330 @@
+"""Public intake: the web form and ADF documents, posted by ANONYMOUS callers holding a source key (the
+LESSONS trap: public intake behind tenant middleware answering 403)."""
+
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from crm.core.scope import network_wide
+from crm.customers.models import Consent, Customer
+from crm.network.models import Role
+from crm.timeline.models import TimelineEvent
+from leads.intake import KEY_HEADER, lead_source_create, source_key_hash
+from leads.models import Lead, LeadSource
+from tests.factories import BrandFactory, DealerFactory, staff
+
+pytestmark = pytest.mark.django_db
+
+WEB_FORM = "/api/intake/web-form/"
+ADF = "/api/intake/adf/"
+SAMPLES = Path(__file__).parent / "adf_samples"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_source(dealer=None, *, channel="web_form", code=None, active=True):
+    with network_wide(reason="test arrange"):
+        source, key = lead_source_create(
+            code=code or f"src-{dealer.code if dealer else 'oem'}-{channel}",
+            name="Site",
+            channel=channel,
+            dealer=dealer,
+        )
+        if not active:
+            LeadSource.objects.filter(id=source.id).update(is_active=False)
+    return source, key
+
+
+def counts():
+    with network_wide(reason="test snapshot"):
+        return Lead.objects.count(), Customer.objects.count(), TimelineEvent.objects.count()
+
+
+def post_form(key, body, **extra):
+    return APIClient().post(
+        WEB_FORM, body, format="json", **{f"HTTP_{KEY_HEADER.upper().replace('-', '_')}": key}, **extra
+    )
+
+
+def post_adf(key, xml: bytes, content_type="application/xml", query=""):
+    return APIClient().post(
+        ADF + query, xml, content_type=content_type, **{f"HTTP_{KEY_HEADER.upper().replace('-', '_')}": key}
+    )
+
+
+@pytest.fixture
+def dealer():
+    return DealerFactory()
+
+
+# --- Web form --------------------------------------------------------------------------------------------
+
+
+def test_anonymous_web_form_creates_a_lead_at_the_sources_dealer_with_consents(dealer):
+    source, key = make_source(dealer)
+    response = post_form(
+        key,
+        {
+            "name": "王小明",
+            "phone": "139 1234 5678",
+            "email": "xm@example.com",
+            "models": ["Aurora S7"],
+            "message": "请联系我",
+            "utm_source": "baidu",
+            "consent_sms": True,
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] is True
+    with network_wide(reason="test check"):
+        lead = Lead.objects.select_related("customer").get(id=response.json()["lead_id"])
+        assert lead.dealer_id == dealer.id and lead.source_id == source.id
+        assert lead.type == "internet" and lead.models_of_interest == ["Aurora S7"]
+        assert lead.sla_due_at is not None
+        consent = Consent.objects.get(customer=lead.customer)
+        assert (consent.channel, consent.status, consent.source) == ("sms", "opt_in", "web_form")
+        created = TimelineEvent.objects.get(customer=lead.customer, kind="lead.created")
+        assert "请联系我" in created.data["note"] and "utm_source=baidu" in created.data["note"]
+
+
+def test_repeat_submission_attaches_to_the_open_lead(dealer):
+    _source, key = make_source(dealer)
+    first = post_form(key, {"name": "A", "phone": "13912345678", "external_id": "F-1"})
+    again = post_form(key, {"name": "A", "phone": "13912345678", "external_id": "F-1"})
+    other_form = post_form(key, {"name": "A", "email": "a@example.com", "phone": "+86 139 1234 5678"})
+    assert first.status_code == 201
+    assert again.status_code == 200 and again.json()["lead_id"] == first.json()["lead_id"]
+    assert other_form.status_code == 200 and other_form.json()["lead_id"] == first.json()["lead_id"]
+    assert counts()[0] == 1
+    with network_wide(reason="test check"):
+        assert TimelineEvent.objects.filter(kind="lead.touched").count() == 2
+
+
+def test_honeypot_answers_accepted_and_stores_nothing(dealer):
+    _source, key = make_source(dealer)
+    before = counts()
+    response = post_form(key, {"name": "Bot", "phone": "13912345678", "website": "http://spam"})
+    assert response.status_code == 202
+    assert counts() == before
+
+
+def test_form_sent_too_fast_is_refused(dealer):
+    _source, key = make_source(dealer)
+    before = counts()
+    response = post_form(key, {"name": "Bot", "phone": "13912345678", "rendered_at": time.time()})
+    assert response.status_code == 400 and response.json()["code"] == "submitted_too_fast"
+    assert counts() == before
+    ok = post_form(key, {"name": "Person", "phone": "13912345678", "rendered_at": time.time() - 30})
+    assert ok.status_code == 201
+
+
+def test_rate_limit_per_source_and_ip_answers_429_with_retry_after(dealer, settings):
+    settings.LEAD_INTAKE_RATE_PER_IP = 3
+    _source, key = make_source(dealer)
+    statuses = [post_form(key, {"name": f"P{i}", "phone": f"1391234567{i}"}).status_code for i in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    limited = post_form(key, {"name": "P9", "phone": "13912345679"})
+    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+    assert limited.json()["code"] == "rate_limited"
+    assert counts()[0] == 3
+    # Another source on the same IP has its own budget.
+    _other, other_key = make_source(DealerFactory())
+    assert post_form(other_key, {"name": "Q", "phone": "13812345678"}).status_code == 201
+
+
+@pytest.mark.parametrize("key", [None, "", "not-a-key", "x" * 500])
+def test_bad_key_is_401_and_stores_nothing(dealer, key):
+    make_source(dealer)
+    before = counts()
+    response = (
+        post_form(key or "", {"name": "A", "phone": "13912345678"})
+        if key is not None
+        else (APIClient().post(WEB_FORM, {"name": "A", "phone": "13912345678"}, format="json"))
+    )
+    assert response.status_code == 401
+    assert (
+        set(response.json()) == {"message", "code", "extra"}
+        and response.json()["code"] == "invalid_source_key"
+    )
+    assert counts() == before
+
+
+def test_inactive_source_key_is_401(dealer):
+    _source, key = make_source(dealer, active=False)
+    assert post_form(key, {"name": "A", "phone": "13912345678"}).status_code == 401
+
+
+def test_only_the_key_hash_is_stored(dealer):
+    source, key = make_source(dealer)
+    with network_wide(reason="test check"):
+        stored = LeadSource.objects.get(id=source.id).key_hash
+    assert stored == source_key_hash(key) and key not in stored
+
+
+def test_bad_phone_is_400_naming_the_field(dealer):
+    _source, key = make_source(dealer)
+    before = counts()
+    response = post_form(key, {"name": "A", "phone": "12"})
+    assert response.status_code == 400
+    assert "phone" in response.json()["extra"]["fields"]
+    assert counts() == before
+
+
+def test_no_contact_unknown_fields_and_oversized_body_are_refused(dealer):
+    _source, key = make_source(dealer)
+    before = counts()
+    assert post_form(key, {"name": "A"}).status_code == 400
+    unknown = post_form(key, {"name": "A", "phone": "13912345678", "admin": True})
+    assert unknown.status_code == 400 and "admin" in unknown.json()["extra"]["fields"]
+    big = post_form(key, {"name": "A", "phone": "13912345678", "message": "x" * 20_000})
+    assert big.status_code == 413
+    assert counts() == before
+
+
+def test_oem_wide_source_needs_an_active_dealer_carrying_the_brand():
+    brand = BrandFactory()
+    carrying = DealerFactory(brands=[brand])
+    other_brand = DealerFactory(brands=[BrandFactory(code="rival", name="Rival", is_oem_brand=False)])
+    _source, key = make_source(None, code="oem-web")
+    before = counts()
+    assert post_form(key, {"name": "A", "phone": "13912345678"}).status_code == 400
+    assert post_form(key, {"name": "A", "phone": "13912345678", "dealer_code": "nope"}).status_code == 400
+    refused = post_form(key, {"name": "A", "phone": "13912345678", "dealer_code": other_brand.code})
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_dealer"
+    assert counts() == before
+    response = post_form(key, {"name": "A", "phone": "13912345678", "dealer_code": carrying.code})
+    assert response.status_code == 201
+    with network_wide(reason="test check"):
+        lead = Lead.objects.get(id=response.json()["lead_id"])
+    assert lead.dealer_id == carrying.id and lead.acceptance == Lead.Acceptance.PENDING
+
+
+def test_web_form_lead_is_invisible_to_another_dealer(dealer):
+    _source, key = make_source(dealer)
+    lead_id = post_form(key, {"name": "A", "phone": "13912345678"}).json()["lead_id"]
+    outsider = staff(Role.SALESPERSON, dealer=DealerFactory())
+    client = APIClient()
+    client.force_login(outsider)
+    assert client.get(f"/api/v1/leads/{lead_id}/").status_code == 404
+
+
+def test_lead_source_create_command_prints_the_key_once(dealer):
+    out = StringIO()
+    call_command("lead_source_create", "site-x", "Site X", "--dealer", dealer.code, stdout=out)
+    key = out.getvalue().split("store it now): ")[1].strip()
+    with network_wide(reason="test check"):
+        assert LeadSource.objects.get(code="site-x").key_hash == source_key_hash(key)
+    assert post_form(key, {"name": "A", "phone": "13912345678"}).status_code == 201
+
+
+# --- ADF -------------------------------------------------------------------------------------------------
+
+
+def adf(prospects: str) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?><adf>{prospects}</adf>'.encode()
+
+
+def prospect(external_id: str, phone: str, name: str = "李雷") -> str:
+    return (
+        f'<prospect><id source="site">{external_id}</id><requestdate>2024-03-05T09:00:00+08:00</requestdate>'
+        f"<vehicle interest='buy'><make>Aurora</make><model>S7</model></vehicle>"
+        f"<customer><contact><name part='full'>{name}</name><phone>{phone}</phone></contact>"
+        f"<comments>Call after 6pm</comments></customer></prospect>"
+    )
+
+
+def test_adf_single_prospect_creates_a_lead_and_a_resend_attaches(dealer):
+    source, key = make_source(dealer, channel="adf")
+    document = adf(prospect("L-1", "13912345678"))
+    response = post_adf(key, document)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["created"], body["attached"], body["rejected"]) == (1, 0, 0)
+    result = body["prospects"][0]
+    assert result["index"] == 1 and result["status"] == "created" and result["errors"] == []
+    with network_wide(reason="test check"):
+        lead = Lead.objects.get(id=result["lead_id"])
+    assert (lead.source_id, lead.external_id, lead.type) == (source.id, "L-1", "internet")
+    assert lead.models_of_interest == ["Aurora S7"]
+    again = post_adf(key, document, content_type="text/xml").json()
+    assert again["prospects"][0] == {**result, "status": "attached"}
+    assert counts()[0] == 1
+
+
+def test_adf_bad_prospect_is_rejected_alone_and_leaves_nothing(dealer):
+    _source, key = make_source(dealer, channel="adf")
+    document = adf(
+        prospect("L-1", "13912345678", "One")
+        + prospect("L-2", "12345678901", "Bad Phone")
+        + prospect("L-3", "13812345678", "Three")
+    )
+    body = post_adf(key, document).json()
+    assert [p["status"] for p in body["prospects"]] == ["created", "rejected", "created"]
+    assert body["prospects"][1]["errors"][0]["code"] == "invalid_phone"
+    with network_wide(reason="test check"):
+        assert not Customer.objects.filter(name="Bad Phone").exists()
+        assert Lead.objects.count() == 2
+
+
+def test_adf_samples_multiple_prospects(dealer, settings):
+    settings.DEFAULT_PHONE_REGION = "US"
+    _source, key = make_source(dealer, channel="adf")
+    body = post_adf(key, (SAMPLES / "multiple_prospects.xml").read_bytes()).json()
+    assert len(body["prospects"]) == 3
+    assert [p["index"] for p in body["prospects"]] == [1, 2, 3]
+    stored = [p for p in body["prospects"] if p["status"] == "created"]
+    assert stored and all(p["lead_id"] for p in stored)
+    with network_wide(reason="test check"):
+        assert Lead.objects.count() == len(stored)
+
+
+def test_adf_sample_single_full_and_missing_fields_are_reported(dealer, settings):
+    settings.DEFAULT_PHONE_REGION = "US"
+    _source, key = make_source(dealer, channel="adf")
+    full = post_adf(key, (SAMPLES / "single_full.xml").read_bytes())
+    assert full.status_code == 200 and len(full.json()["prospects"]) == 1
+    missing = post_adf(key, (SAMPLES / "missing_fields.xml").read_bytes())
+    assert missing.status_code == 200
+    for result in missing.json()["prospects"]:
+        assert result["status"] in ("created", "attached", "rejected")
+        assert (result["lead_id"] is None) == (result["status"] == "rejected")
+        if result["status"] == "rejected":
+            assert result["errors"]
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "billion_laughs.xml",
+        "xxe.xml",
+        "xxe_parameter_entity.xml",
+        "external_dtd.xml",
+        "not_xml.xml",
+        "wrong_root.xml",
+        "no_prospects.xml",
+    ],
+)
+def test_malicious_or_unreadable_adf_is_400_and_stores_nothing(dealer, sample):
+    _source, key = make_source(dealer, channel="adf")
+    before = counts()
+    response = post_adf(key, (SAMPLES / sample).read_bytes())
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_adf" and response.json()["message"]
+    assert counts() == before
+
+
+def test_adf_needs_a_key_and_xml(dealer):
+    _source, key = make_source(dealer, channel="adf")
+    assert post_adf("wrong", adf(prospect("L-1", "13912345678"))).status_code == 401
+    assert post_adf(key, b'{"a": 1}', content_type="application/json").status_code == 415
+    assert counts()[0] == 0
