@@ -14,7 +14,7 @@ from crm.network.access import access_for
 from crm.network.models import Dealer, Role
 from crm.timeline.services import event_record
 from leads import events, sla
-from leads.models import ContactAttempt, FollowUp, Grade, Lead, LeadType, ShowroomVisit, Stage
+from leads.models import OPEN_GRADES, ContactAttempt, FollowUp, Lead, LeadType, ShowroomVisit, Stage
 from leads.services.capture import lead_capture
 from leads.services.common import (
     CALLBACK_REASONS,
@@ -27,6 +27,7 @@ from leads.services.common import (
     stage_advance,
     user_or_none,
 )
+from leads.services.grading import grade_apply
 
 UNANSWERED = (
     ContactAttempt.Outcome.NO_ANSWER,
@@ -229,18 +230,9 @@ def visit_log(
         is_verified=True,
     )
     stage_advance(lead=lead, to_stage=Stage.VISITED, by=by, at=arrived_at)
-    if grade and grade != lead.grade and grade in (Grade.O, Grade.H, Grade.A, Grade.B, Grade.C):
-        Lead.objects.filter(id=lead.id).update(
-            grade=grade, grade_reason=next_step[:300] or "", version=F("version") + 1
-        )
-        lead.grade = grade
-        event_record(
-            customer_id=lead.customer_id,
-            kind=events.LEAD_GRADED,
-            dealer_id=lead.dealer_id,
-            actor=by,
-            data={"lead": lead.id, "grade": grade},
-        )
+    if grade in OPEN_GRADES:
+        # The grade tapped on the floor is the salesperson's own; the call tomorrow morning comes next.
+        grade_apply(lead=lead, by=by, changes={"grade": grade, "grade_reason": next_step[:300]})
     follow_up_schedule(
         lead=lead, reason=FollowUp.Reason.AFTER_VISIT, due_at=local_morning(dealer, 1, after=arrived_at)
     )

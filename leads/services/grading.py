@@ -52,7 +52,7 @@ def lead_answers_record(*, lead: Lead, by, answers: dict) -> Lead:
             grade=grade,
             grade_reason=_("Screening questionnaire v%(version)s") % {"version": questionnaire.version},
         )
-    _apply_grade(lead=lead, by=by, changes=changes)
+    grade_apply(lead=lead, by=by, changes=changes)
     return lead
 
 
@@ -66,7 +66,7 @@ def lead_grade(*, lead: Lead, by, grade: str, reason: str) -> Lead:
         raise ApplicationError(_("An open lead is graded O, H, A, B or C."))
     if lead.questionnaire_id and not reason.strip():
         raise ApplicationError(_("Say why you override the questionnaire's grade."))
-    _apply_grade(
+    grade_apply(
         lead=lead,
         by=by,
         changes={
@@ -78,7 +78,9 @@ def lead_grade(*, lead: Lead, by, grade: str, reason: str) -> Lead:
     return lead
 
 
-def _apply_grade(*, lead: Lead, by, changes: dict) -> None:
+def grade_apply(*, lead: Lead, by, changes: dict) -> None:
+    """Write grade changes (caller holds the lead's lock); a new grade is a timeline event and resets
+    the follow-up cadence once the lead has had its first contact."""
     previous = lead.grade
     Lead.objects.filter(id=lead.id).update(**changes, version=F("version") + 1, updated_at=timezone.now())
     for key, value in changes.items():
