@@ -9,6 +9,8 @@ urlpatterns = [
     path("customers/", include("crm.customers.urls")),
     path("leads/dashboard/", include("leads.dashboard.urls")),
     path("leads/imports/", include("leads.imports.urls")),
+    path("leads/call-centre/", include("leads.call_centre.urls")),
+    path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
     path("api/v1/", include("crm.customers.api_urls")),
     path("api/", include("leads.api.urls")),

@@ -1,0 +1,2 @@
+app_name = "leads_setup"
+urlpatterns = []
