@@ -87,6 +87,10 @@ def navigation(request):
             )
         )
     items.extend(_lead_items(access, here))
+    if access.has_role("call_centre_agent", "oem_admin"):
+        phone_in = _reverse_or_none("leads_call_centre:phone_in")
+        if phone_in:
+            items.append(NavItem(_("Phone-in"), phone_in, "headset", here[0] == "leads_call_centre"))
     if access.can_merge_customers:
         items.append(
             NavItem(
@@ -97,6 +101,24 @@ def navigation(request):
                 is_secondary=True,
             )
         )
+    setup = (
+        (
+            _("Screening questionnaire"),
+            "leads_setup:questionnaires",
+            "ui-checks",
+            access.has_role("oem_admin"),
+        ),
+        (
+            _("Follow-up cadence"),
+            "leads_setup:cadence",
+            "calendar2-week",
+            access.has_role("oem_admin", "regional_manager") or bool(access.dealers_where(*_MANAGER_ROLES)),
+        ),
+    )
+    for label, url_name, icon, allowed in setup:
+        url = _reverse_or_none(url_name) if allowed else None
+        if url:
+            items.append(NavItem(label, url, icon, here[0] == "leads_setup", is_secondary=True))
     admin_dealers = sorted(access.dealers_where("dealer_admin"))
     if admin_dealers and not access.can_see_network:
         items.append(

@@ -23,7 +23,7 @@ from crm.customers.forms import (
     VehicleForm,
 )
 from crm.customers.models import Channel, Consent, DuplicateCandidate
-from crm.network.models import Dealer
+from crm.network.models import Dealer, Role
 
 TIMELINE_PAGE = 20
 DUPLICATES_PAGE = 50
@@ -149,6 +149,8 @@ def _detail_context(request, customer, note_form=None) -> dict:
         "consent_rows": consent_rows,
         "dealer_links": list(customer.dealer_links.all()),
         "can_edit": request.access.can_edit_customers,
+        # An owner who brings a friend: salespeople record the friend's lead (a page of the leads app).
+        "can_refer": bool(request.access.dealers_where(Role.SALESPERSON, Role.SALES_MANAGER)),
         "note_form": note_form or NoteForm(),
         **_timeline_context(request, customer),
     }

@@ -156,8 +156,11 @@ def _open_new(
     )
     grade, questionnaire = "", None
     if answers:
-        questionnaire = questionnaire_active()
-        if questionnaire is not None:
+        active = questionnaire_active()
+        # Only screening answers grade a lead; other facts kept in `answers` (e.g. who referred the
+        # prospect) do not.
+        if active is not None and {question["key"] for question in active.questions} & set(answers):
+            questionnaire = active
             grade = grade_from_answers(questionnaire=questionnaire, answers=answers)
     lead = Lead.objects.create(
         dealer=dealer,
