@@ -13,7 +13,7 @@ PHONE_BASE = 19_900_000_000  # numbers nobody in seed_scale has (it uses 13x-18x
 def _figures(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered):8.2f}{p95:8.2f}{max(ordered):8.2f}"
+    return f"{statistics.median(ordered):10.2f}{p95:10.2f}{max(ordered):10.2f}"
 
 
 def _timed(function, runs: int) -> list[float]:
@@ -92,7 +92,7 @@ def bench_leads(*, leads: int, dealers: int, runs: int, out, seed: int = 7) -> N
     out(
         f"  dealer {dealer.code}: {dealer_leads:,} leads; its region: {region_leads:,} leads; salesperson {sales.username}"
     )
-    out(f"  {'what':<52}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'ratio p50':>11}")
+    out(f"  {'what':<52}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'ratio p50':>11}")
 
     def report(label: str, measured: list[float], baseline: list[float], base_label: str) -> None:
         out(
