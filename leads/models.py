@@ -289,6 +289,8 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["dealer", "stage", "arrived_at"], name="lead_dealer_funnel"),
+            # The dashboard's cohort: leads of these dealers that arrived in the period.
+            models.Index(fields=["dealer", "arrived_at"], name="lead_dealer_arrived"),
             models.Index(
                 fields=["owner", "next_follow_up_at"],
                 name="lead_owner_due",
