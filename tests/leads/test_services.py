@@ -78,6 +78,22 @@ def web_source(dealer, **extra) -> LeadSource:
         )
 
 
+def web_lead(dealer, *, name: str, phone: str, arrived_at=None) -> Lead:
+    """A lead from the dealer's website, captured as the public intake does (scoped by the source key)."""
+    with network_wide(reason="test arrange"):
+        source = LeadSource.objects.filter(code=f"web-{dealer.code}").first()
+    with scoped(Scope.dealers([dealer.id])):
+        return lead_capture(
+            dealer=dealer,
+            by=None,
+            name=name,
+            type=LeadType.INTERNET,
+            phones=[phone],
+            source=source or web_source(dealer),
+            **({"arrived_at": arrived_at} if arrived_at else {}),
+        ).lead
+
+
 def test_a_walk_in_of_a_new_customer_opens_a_visited_lead_owned_by_the_salesperson(shop):
     with as_user(shop["seller"]):
         result = visit_log(
@@ -181,18 +197,8 @@ def test_first_response_clock_counts_business_hours_across_the_weekend(shop):
     with everything():
         dealer.business_hours = WEEKDAYS_ONLY
         dealer.save()
-    source = web_source(dealer)
     friday_evening = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 17:30 in Shanghai, Friday
-    with scoped(Scope.dealers([dealer.id])):
-        lead = lead_capture(
-            dealer=dealer,
-            by=None,
-            name="Zhou",
-            type=LeadType.INTERNET,
-            phones=["13700002222"],
-            source=source,
-            arrived_at=friday_evening,
-        ).lead
+    lead = web_lead(dealer, name="Zhou", phone="13700002222", arrived_at=friday_evening)
     # 30 minutes on Friday + 90 on Monday: due Monday 10:30 Shanghai = 02:30 UTC.
     assert lead.sla_due_at == datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
     with everything():
@@ -210,18 +216,8 @@ def test_first_response_clock_counts_business_hours_across_the_weekend(shop):
 
 def test_a_late_first_contact_is_a_breach_and_a_claimed_one_is_not_verified(shop):
     dealer = shop["dealer"]
-    source = web_source(dealer)
     arrived = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday 10:00 Shanghai
-    with scoped(Scope.dealers([dealer.id])):
-        lead = lead_capture(
-            dealer=dealer,
-            by=None,
-            name="Sun",
-            type=LeadType.INTERNET,
-            phones=["13700003333"],
-            source=source,
-            arrived_at=arrived,
-        ).lead
+    lead = web_lead(dealer, name="Sun", phone="13700003333", arrived_at=arrived)
     with as_user(shop["manager"]):
         contact_log(
             lead=lead, by=shop["manager"], channel="call", outcome="reached", at=arrived + timedelta(hours=5)
@@ -302,11 +298,7 @@ def test_questionnaire_grades_and_an_override_needs_a_reason(shop):
 def test_two_salespeople_claiming_the_same_lead_at_once_exactly_one_wins():
     dealer = DealerFactory()
     sellers = [staff(Role.SALESPERSON, dealer=dealer) for _ in range(2)]
-    source = web_source(dealer)
-    with scoped(Scope.dealers([dealer.id])):
-        lead = lead_capture(
-            dealer=dealer, by=None, name="Race", type=LeadType.INTERNET, phones=["13700009999"], source=source
-        ).lead
+    lead = web_lead(dealer, name="Race", phone="13700009999")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -441,26 +433,9 @@ def test_another_dealer_sees_none_of_these_leads(shop):
 def test_the_sla_sweep_marks_leads_nobody_contacted_in_time(shop):
     from leads.services.sla_watch import sla_breaches_mark
 
-    source = web_source(shop["dealer"])
     long_ago = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
-    with scoped(Scope.dealers([shop["dealer"].id])):
-        late = lead_capture(
-            dealer=shop["dealer"],
-            by=None,
-            name="Late",
-            type=LeadType.INTERNET,
-            phones=["13700004444"],
-            source=source,
-            arrived_at=long_ago,
-        ).lead
-        fresh = lead_capture(
-            dealer=shop["dealer"],
-            by=None,
-            name="Fresh",
-            type=LeadType.INTERNET,
-            phones=["13700005555"],
-            source=source,
-        ).lead
+    late = web_lead(shop["dealer"], name="Late", phone="13700004444", arrived_at=long_ago)
+    fresh = web_lead(shop["dealer"], name="Fresh", phone="13700005555")
     assert sla_breaches_mark() == 1
     assert sla_breaches_mark() == 0
     with everything():
