@@ -70,6 +70,7 @@ db: $(VENV)/.synced
 seed: db
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_leads
+	$(MANAGE) seed_demo_messaging
 
 run: install seed
 	@echo ""

@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         "--leads", type=int, default=1_000_000, help="funnel size (default 1,000,000; 0 skips)"
     )
     parser.add_argument("--lead-dealers", type=int, default=200)
+    parser.add_argument(
+        "--campaign",
+        type=int,
+        default=100_000,
+        help="recipients of the messaging campaign (default 100,000; 0 skips)",
+    )
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -91,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_leads(leads=args.leads, dealers=args.lead_dealers, runs=min(args.queries, 100), out=out)
+    if args.campaign:
+        from bench.messaging import bench_messaging
+
+        out("")
+        bench_messaging(recipients=args.campaign, out=out)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)

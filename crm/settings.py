@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "crm.network",
     "crm.timeline",
     "crm.customers",
+    "crm.messaging",
     "leads",
     "service",
     "loyalty",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crm.core.context_processors.navigation",
+                "crm.messaging.context_processors.notifications",
             ],
         },
     },
@@ -144,13 +146,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.timeline.tasks.timeline_dispatch_sweep",
         "schedule": crontab(minute="*"),
     },
+    "messaging-tick": {
+        "task": "crm.messaging.tasks.messaging_tick",
+        "schedule": float(env("MESSAGING_TICK_SECONDS", "10")),
+    },
+    "messaging-care": {
+        "task": "crm.messaging.tasks.care_messages",
+        "schedule": crontab(minute="*/15"),
+    },
     "leads-sla-breaches": {
         "task": "leads.tasks.sla_breaches_mark",
+        "schedule": crontab(minute="*"),
+    },
+    # Morning digests, due-soon reminders and SLA escalation: a scan of due rows, once a minute.
+    "leads-staff-reminders": {
+        "task": "leads.tasks.staff_reminders",
         "schedule": crontab(minute="*"),
     },
 }
 # Minutes of the dealer's business hours within which a phone/internet/OEM lead gets a first contact.
 LEAD_FIRST_RESPONSE_MINUTES = int(env("LEAD_FIRST_RESPONSE_MINUTES", "120"))
+# Staff reminders (leads/services/reminders): minutes before a follow-up and before a first-response
+# deadline that its owner is reminded; business minutes after a missed deadline that the OEM regional
+# manager is told; how long after the dealer opens the morning digest may still go out; how many
+# (row, recipient) pairs one scan query fetches (they are then sent a hundred at a time).
+LEAD_FOLLOW_UP_REMINDER_MINUTES = int(env("LEAD_FOLLOW_UP_REMINDER_MINUTES", "30"))
+LEAD_SLA_REMINDER_MINUTES = int(env("LEAD_SLA_REMINDER_MINUTES", "30"))
+LEAD_SLA_REGIONAL_ESCALATION_MINUTES = int(env("LEAD_SLA_REGIONAL_ESCALATION_MINUTES", "240"))
+LEAD_DIGEST_WINDOW_MINUTES = int(env("LEAD_DIGEST_WINDOW_MINUTES", "120"))
+LEAD_REMINDER_BATCH = int(env("LEAD_REMINDER_BATCH", "1000"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Auth -----------------------------------------------------------------------------------------------
@@ -265,12 +289,58 @@ EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@dealer-crm.local")
 
+# --- Messaging (crm/messaging) ----------------------------------------------------------------------
+# Where links in messages point (unsubscribe, lead pages in staff reminders).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+MESSAGING_CHANNELS = {
+    "email": env("MESSAGING_EMAIL_CHANNEL", "crm.messaging.channels.email.EmailChannel"),
+    "sms": env("MESSAGING_SMS_CHANNEL", "crm.messaging.channels.sms.HttpSmsChannel"),
+}
+MESSAGING_EMAIL_DOMAIN = env("MESSAGING_EMAIL_DOMAIN", "dealer-crm.local")
+# The SMS gateway (development: crm/messaging/devtools/sms_simulator.py, started by `make run`).
+SMS_PROVIDER_URL = env("SMS_PROVIDER_URL", "http://127.0.0.1:8025")
+SMS_PROVIDER_KEY = env("SMS_PROVIDER_KEY", "dev-sms-key")
+SMS_PROVIDER_TIMEOUT_SECONDS = float(env("SMS_PROVIDER_TIMEOUT_SECONDS", "10"))
+SMS_SENDER_ID = env("SMS_SENDER_ID", "DEALERCRM")
+# Shared secret the gateway signs receipts and replies with (HMAC-SHA256 of the body, X-Signature header).
+SMS_WEBHOOK_SECRET = env("SMS_WEBHOOK_SECRET", "dev-sms-webhook-secret")
+if IS_PRODUCTION and SMS_WEBHOOK_SECRET.startswith("dev-"):
+    raise RuntimeError("SMS_WEBHOOK_SECRET must be set when CRM_MODE=production")
+# No marketing between these local times of the dealer (or MESSAGING_DEFAULT_TIME_ZONE): such messages wait.
+MESSAGING_QUIET_HOURS = tuple(env("MESSAGING_QUIET_HOURS", "21:00-08:00").split("-"))
+MESSAGING_DEFAULT_TIME_ZONE = env("MESSAGING_DEFAULT_TIME_ZONE", "Asia/Shanghai")
+# At most this many marketing messages per customer per this many days, across all campaigns.
+MESSAGING_FREQUENCY_CAP = int(env("MESSAGING_FREQUENCY_CAP", "3"))
+MESSAGING_FREQUENCY_CAP_DAYS = int(env("MESSAGING_FREQUENCY_CAP_DAYS", "7"))
+MESSAGING_CAP_LOCK_SPACE = 7301  # first key of the per-customer advisory locks of the frequency cap
+# Messages handed to a channel per second (0 = no limit), per channel.
+MESSAGING_RATE_LIMITS = {
+    "sms": int(env("MESSAGING_SMS_PER_SECOND", "0")),
+    "email": int(env("MESSAGING_EMAIL_PER_SECOND", "0")),
+}
+MESSAGING_BATCH_SIZE = int(env("MESSAGING_BATCH_SIZE", "100"))
+MESSAGING_SNAPSHOT_BATCH = int(env("MESSAGING_SNAPSHOT_BATCH", "1000"))
+MESSAGING_SENDERS = int(env("MESSAGING_SENDERS", "2"))  # parallel sender chains a campaign wakes
+# Requests in flight per sender to a channel that deduplicates (the SMS gateway).
+MESSAGING_SEND_CONCURRENCY = int(env("MESSAGING_SEND_CONCURRENCY", "8"))
+MESSAGING_MAX_ATTEMPTS = int(env("MESSAGING_MAX_ATTEMPTS", "6"))
+MESSAGING_RETRY_BASE_SECONDS = int(env("MESSAGING_RETRY_BASE_SECONDS", "30"))
+# A row "sending" for longer than this lost its sender (batches take seconds; tasks are killed at 120 s).
+MESSAGING_SENDING_TIMEOUT_SECONDS = int(env("MESSAGING_SENDING_TIMEOUT_SECONDS", "150"))
+# No progress for this long means a wake-up call was lost: the tick wakes the work again.
+MESSAGING_STALL_SECONDS = int(env("MESSAGING_STALL_SECONDS", "20"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO: one line per SMS would drown the worker's log.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # The role that owns the narrow identity-match functions (NOLOGIN, BYPASSRLS); created by db_bootstrap.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("crm.network.urls")),
     path("customers/", include("crm.customers.urls")),
+    path("", include("crm.messaging.urls")),
     path("leads/dashboard/", include("leads.dashboard.urls")),
     path("leads/imports/", include("leads.imports.urls")),
     path("leads/call-centre/", include("leads.call_centre.urls")),

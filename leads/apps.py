@@ -7,4 +7,8 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads and the sales funnel")
 
     def ready(self) -> None:
-        from leads import events  # noqa: F401 - registers the timeline kinds this app writes
+        from leads import (
+            events,  # noqa: F401 - registers the timeline kinds this app writes
+            messaging_hooks,  # noqa: F401 - segment filters, salesperson placeholders
+        )
+        from leads.services import campaign_response  # noqa: F401 - opens leads from campaign replies

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.core.exceptions import ApplicationError
-from crm.core.scope import Scope, network_wide, scoped
+from crm.core.scope import Scope, network_wide, scope_apply, scoped
 from crm.customers.models import Channel, Consent
 from crm.customers.services import consent_record
 from crm.network.models import Dealer
@@ -173,9 +174,8 @@ class IntakeResult:
 def _campaign(*, code: str, dealer: Dealer, warnings: list[str]) -> Campaign | None:
     if not code:
         return None
-    campaign = Campaign.objects.filter(code=code).filter(dealer__isnull=True).first() or (
-        Campaign.objects.filter(code=code, dealer=dealer).first()
-    )
+    # Codes are unique: the one campaign with this code, if it is the OEM's or this dealer's own.
+    campaign = Campaign.objects.filter(Q(dealer__isnull=True) | Q(dealer=dealer), code=code).first()
     if campaign is None:
         warnings.append(_("Unknown campaign code “%(code)s”: the lead was kept without it.") % {"code": code})
     return campaign
@@ -247,11 +247,17 @@ def _prospect_note(prospect: AdfProspect) -> str:
 def adf_capture(
     *, source: LeadSource, prospects: list[AdfProspect], dealer_code: str = ""
 ) -> list[ProspectResult]:
-    """Capture every prospect of an ADF document, each in its own savepoint and its dealer's scope: a
-    prospect that fails (an invalid phone, nobody to contact, an unknown dealer) is reported and leaves
-    nothing behind; the others stand. An OEM-wide source names the dealer with `dealer_code`, else each
-    prospect's <vendor><id>."""
-    results = []
+    """Capture every prospect of an ADF document, in one transaction, each prospect in its own savepoint
+    (lead_capture's) and its dealer's scope: a prospect that fails (an invalid phone, nobody to contact, an
+    unknown dealer) is reported and leaves nothing behind; the others stand. An OEM-wide source names the
+    dealer with `dealer_code`, else each prospect's <vendor><id>.
+
+    Work shared by the prospects is done once per document: each dealer code is looked up once (in the
+    caller's scope, before any capture), and a dealer's scope is set only when the next prospect goes to
+    another dealer than the one before it. The caller's scope is back in force afterwards."""
+    results: list[ProspectResult] = []
+    accepted: list[tuple[ProspectResult, AdfProspect, Dealer]] = []
+    dealers: dict[str, Dealer | ApplicationError] = {}
     for prospect in prospects:
         result = ProspectResult(index=prospect.index, status="rejected", warnings=list(prospect.warnings))
         results.append(result)
@@ -260,11 +266,28 @@ def adf_capture(
                 {"code": "not_contactable", "message": _("The prospect has no phone and no email.")}
             )
             continue
-        try:
-            vendor_code = prospect.vendor_id if source.dealer_id is None else ""
-            dealer = intake_dealer(source=source, dealer_code=dealer_code or vendor_code)
-            arrived_at = min(prospect.request_date, timezone.now()) if prospect.request_date else None
-            with scoped(Scope.dealers([dealer.id])):
+        code = dealer_code or (prospect.vendor_id if source.dealer_id is None else "")
+        if code not in dealers:
+            try:
+                dealers[code] = intake_dealer(source=source, dealer_code=code)
+            except ApplicationError as error:
+                dealers[code] = error
+        dealer = dealers[code]
+        if isinstance(dealer, ApplicationError):
+            result.errors.append(_error(dealer))
+        else:
+            accepted.append((result, prospect, dealer))
+    if not accepted:
+        return results
+
+    scoped_dealer_id = accepted[0][2].id
+    with scoped(Scope.dealers([scoped_dealer_id])):
+        for result, prospect, dealer in accepted:
+            if dealer.id != scoped_dealer_id:
+                # Outside the prospect's savepoint: a prospect rolled back does not take the scope with it.
+                scope_apply(scope=Scope.dealers([dealer.id]))
+                scoped_dealer_id = dealer.id
+            try:
                 capture = lead_capture(
                     dealer=dealer,
                     by=None,
@@ -275,16 +298,20 @@ def adf_capture(
                     source=source,
                     external_id=prospect.external_id[:100],
                     models_of_interest=_prospect_models(prospect),
-                    arrived_at=arrived_at,
+                    arrived_at=min(prospect.request_date, timezone.now()) if prospect.request_date else None,
                     note=_prospect_note(prospect),
                     issued_by_oem=source.dealer_id is None,
                     customer_details={"city": prospect.address.city[:100]}
                     if prospect.address and prospect.address.city
                     else None,
                 )
-        except ApplicationError as error:
-            result.errors.append({"code": error.code, "message": str(error.message), **error.extra})
-            continue
-        result.status = "created" if capture.created else "attached"
-        result.lead_id = capture.lead.id
+            except ApplicationError as error:
+                result.errors.append(_error(error))
+                continue
+            result.status = "created" if capture.created else "attached"
+            result.lead_id = capture.lead.id
     return results
+
+
+def _error(error: ApplicationError) -> dict:
+    return {"code": error.code, "message": str(error.message), **error.extra}

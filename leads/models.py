@@ -43,6 +43,17 @@ class Stage(models.TextChoices):
     FROZEN = "frozen", _("Frozen")
 
 
+# The funnel in order. Lost and frozen are outcomes, not steps: a lead that ends there keeps the furthest
+# funnel stage it had reached.
+FUNNEL_STAGES = (
+    Stage.NEW,
+    Stage.CONTACTED,
+    Stage.VISITED,
+    Stage.TEST_DRIVE,
+    Stage.NEGOTIATION,
+    Stage.ORDERED,
+    Stage.DELIVERED,
+)
 OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.VISITED, Stage.TEST_DRIVE, Stage.NEGOTIATION, Stage.ORDERED)
 CLOSED_STAGES = (Stage.DELIVERED, Stage.LOST, Stage.FROZEN)
 
@@ -191,7 +202,17 @@ class DealerCadence(models.Model):
         return f"{self.dealer_id} {self.grade}: {self.days}d"
 
 
-@tracked()
+def _furthest_stage_not_behind_stage() -> Q:
+    """A lead's current funnel stage is never beyond the furthest it reached (lost and frozen: any)."""
+    condition = Q(stage__in=(Stage.LOST, Stage.FROZEN))
+    for rank, stage in enumerate(FUNNEL_STAGES):
+        condition |= Q(stage=stage, furthest_stage__in=FUNNEL_STAGES[rank:])
+    return condition
+
+
+# The furthest stage reached and the time spent in each stage are derived from the stage changes, which are
+# the lead's funnel history already: they are not tracked again.
+@tracked(exclude=["furthest_stage", "left_stages", "left_stage_hours"])
 class Lead(models.Model):
     class Acceptance(models.TextChoices):
         NOT_ISSUED = "not_issued", _("Dealer's own lead")
@@ -234,6 +255,23 @@ class Lead(models.Model):
     # The sender's id for the lead (ADF <id>, web form reference): a resend attaches instead of duplicating.
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW)
+    # The furthest funnel stage the lead ever reached: a jump passes the stages it skipped; moving back, or
+    # closing as lost or frozen, keeps it. Written with every move by stage_record (the same moves the
+    # StageChange rows record), so the funnel dashboard need not read the stage changes per lead.
+    furthest_stage = models.CharField(
+        _("furthest stage reached"),
+        editable=False,
+        max_length=20,
+        choices=[(stage.value, stage.label) for stage in FUNNEL_STAGES],
+        default=Stage.NEW,
+    )
+    # Time in stage, from the same log: each stage the lead has moved on from, in the order of its stage
+    # changes (by time, then id), and the hours until the next change. Rewritten from the log with every
+    # move (stage_change_add), so the dashboard's medians need no look-up of the stage changes.
+    left_stages = ArrayField(
+        models.CharField(max_length=20, choices=Stage.choices), default=list, blank=True, editable=False
+    )
+    left_stage_hours = ArrayField(models.FloatField(), default=list, blank=True, editable=False)
     # Empty until the prospect is first graded.
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
     grade_is_override = models.BooleanField(_("grade set by hand"), default=False)
@@ -280,6 +318,9 @@ class Lead(models.Model):
                 fields=["source", "external_id"],
                 condition=~Q(external_id=""),
                 name="one_lead_per_source_external_id",
+            ),
+            models.CheckConstraint(
+                name="lead_furthest_stage_not_behind_stage", condition=_furthest_stage_not_behind_stage()
             ),
             models.CheckConstraint(
                 name="closed_leads_have_a_close_time",

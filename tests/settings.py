@@ -5,3 +5,5 @@ from crm.settings import *  # noqa: F403
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.probe"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_FAILURE_LIMIT = 3
+# Wake-up calls sent by tests land on a queue of their own, never on a developer's running worker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "crm-tests")  # noqa: F405

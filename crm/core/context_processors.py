@@ -61,6 +61,54 @@ def _lead_items(access, here) -> list[NavItem]:
     return items
 
 
+def _messaging_items(access, here) -> list[NavItem]:
+    """Campaigns in the header for those who run them (a dealer's managers, OEM admins) or follow them
+    (regional managers, read-only); the message library in the user menu for those who manage it."""
+    namespace, name = here[0], here[1] or ""
+    manages = bool(access.dealers_where(*_MANAGER_ROLES)) or access.has_role("oem_admin")
+    candidates = []
+    if manages or access.has_role("regional_manager"):
+        candidates.append(
+            (
+                _("Campaigns"),
+                "messaging:campaigns",
+                "megaphone",
+                namespace == "messaging" and name.startswith("campaign"),
+                False,
+            )
+        )
+    if manages:
+        candidates += [
+            (
+                _("Message templates"),
+                "messaging:templates",
+                "chat-square-text",
+                namespace == "messaging" and "template" in name,
+                True,
+            ),
+            (
+                _("Segments"),
+                "messaging:segments",
+                "funnel-fill",
+                namespace == "messaging" and "segment" in name,
+                True,
+            ),
+            (
+                _("Care messages"),
+                "messaging:care",
+                "balloon-heart",
+                namespace == "messaging" and "care" in name,
+                True,
+            ),
+        ]
+    items = []
+    for label, url_name, icon, is_active, is_secondary in candidates:
+        url = _reverse_or_none(url_name)
+        if url is not None:
+            items.append(NavItem(label, url, icon, is_active, is_secondary=is_secondary))
+    return items
+
+
 def navigation(request):
     access = getattr(request, "access", None)
     if access is None or not access.is_authenticated:
@@ -119,6 +167,7 @@ def navigation(request):
         url = _reverse_or_none(url_name) if allowed else None
         if url:
             items.append(NavItem(label, url, icon, here[0] == "leads_setup", is_secondary=True))
+    items.extend(_messaging_items(access, here))
     admin_dealers = sorted(access.dealers_where("dealer_admin"))
     if admin_dealers and not access.can_see_network:
         items.append(

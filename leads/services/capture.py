@@ -3,6 +3,7 @@ submission attaches to the open lead instead of creating a second one (no collid
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,7 +15,7 @@ from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events, sla
 from leads.models import OPEN_STAGES, Campaign, FollowUp, Lead, LeadSource, LeadType, Stage, StageChange
-from leads.services.common import first_response_minutes_setting, follow_up_schedule, user_or_none
+from leads.services.common import first_response_minutes_setting, user_or_none
 from leads.services.grading import grade_from_answers, questionnaire_active
 
 # Types whose first response is measured against the SLA when their source does not say otherwise.
@@ -82,27 +83,33 @@ def lead_capture(
         **(customer_details or {}),
     )
     customer = resolution.customer
+    open_new = partial(
+        _open_new,
+        dealer=dealer,
+        customer=customer,
+        by=by,
+        type=type,
+        source=source,
+        campaign=campaign,
+        external_id=external_id,
+        models_of_interest=models_of_interest,
+        arrived_at=arrived_at,
+        owner=owner,
+        answers=answers,
+        issued_by_oem=issued_by_oem,
+        source_label=source_label,
+        note=note,
+    )
+    if resolution.created:
+        # Created in this transaction, the customer is invisible to every other one: nobody can have
+        # opened a lead for them, so neither the lookup nor the savepoint for that race is needed.
+        return Capture(lead=open_new(), created=True, customer_created=True)
     existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
     if existing is None:
         try:
             with transaction.atomic():
-                lead = _open_new(
-                    dealer=dealer,
-                    customer=customer,
-                    by=by,
-                    type=type,
-                    source=source,
-                    campaign=campaign,
-                    external_id=external_id,
-                    models_of_interest=models_of_interest,
-                    arrived_at=arrived_at,
-                    owner=owner,
-                    answers=answers,
-                    issued_by_oem=issued_by_oem,
-                    source_label=source_label,
-                    note=note,
-                )
-            return Capture(lead=lead, created=True, customer_created=resolution.created)
+                lead = open_new()
+            return Capture(lead=lead, created=True, customer_created=False)
         except IntegrityError:
             # Someone opened a lead for this customer here at the same instant: theirs stands.
             existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
@@ -163,6 +170,8 @@ def _open_new(
             questionnaire = active
             grade = grade_from_answers(questionnaire=questionnaire, answers=answers)
     lead = Lead.objects.create(
+        # The first-response follow-up below is the lead's first: mirrored here, not by a second write.
+        next_follow_up_at=sla_due_at,
         dealer=dealer,
         customer=customer,
         owner=owner,
@@ -180,6 +189,7 @@ def _open_new(
         acceptance=Lead.Acceptance.PENDING if issued_by_oem else Lead.Acceptance.NOT_ISSUED,
     )
     lead.dealer = dealer
+    # A new lead's first change: no stage left yet (empty time in stage), and its furthest stage is "new".
     StageChange.objects.create(
         lead=lead, dealer=dealer, from_stage="", to_stage=Stage.NEW, at=arrived_at, by=user_or_none(by)
     )
@@ -197,7 +207,15 @@ def _open_new(
         },
     )
     if sla_due_at is not None:
-        follow_up_schedule(lead=lead, reason=FollowUp.Reason.FIRST_RESPONSE, due_at=sla_due_at)
+        # What follow_up_schedule does, less what a lead created a moment ago cannot need: no open
+        # follow-up to replace, and next_follow_up_at already written with the lead.
+        FollowUp.objects.create(
+            lead=lead,
+            dealer_id=dealer.id,
+            assigned_to=owner,
+            reason=FollowUp.Reason.FIRST_RESPONSE,
+            due_at=sla_due_at,
+        )
     return lead
 
 

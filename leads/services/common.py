@@ -4,7 +4,8 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from crm.core.exceptions import NotFound, PermissionDenied
@@ -14,28 +15,20 @@ from crm.timeline.services import event_record
 from leads import events
 from leads.exceptions import CadenceOutOfRange, LeadClosed
 from leads.models import (
+    FUNNEL_STAGES,
     OPEN_STAGES,
     CadencePolicy,
     DealerCadence,
     FollowUp,
     Grade,
     Lead,
-    Stage,
     StageChange,
 )
 
 # The defaults Chinese dealers commonly use (days between follow-ups), when the OEM has set no policy.
 DEFAULT_CADENCE_DAYS = {Grade.O: 2, Grade.H: 2, Grade.A: 4, Grade.B: 7, Grade.C: 15}
 # Stages in funnel order: a lead only ever advances automatically.
-FUNNEL_ORDER = [
-    Stage.NEW,
-    Stage.CONTACTED,
-    Stage.VISITED,
-    Stage.TEST_DRIVE,
-    Stage.NEGOTIATION,
-    Stage.ORDERED,
-    Stage.DELIVERED,
-]
+FUNNEL_ORDER = list(FUNNEL_STAGES)
 SALES_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER)
 MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
 
@@ -131,21 +124,21 @@ CALLBACK_REASONS = (
 
 
 def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> None:
-    """Write the move (lead row, stage change row, timeline event) in the caller's transaction."""
+    """Write the move (lead row with its furthest stage reached, stage change row, timeline event) in the
+    caller's transaction."""
     at = at or timezone.now()
     from_stage = lead.stage
     closing = to_stage not in OPEN_STAGES
     Lead.objects.filter(id=lead.id).update(
         stage=to_stage,
+        furthest_stage=_furthest_after(to_stage),
         closed_at=at if closing else None,
         updated_at=timezone.now(),
         **({"next_follow_up_at": None} if closing else {}),
     )
     if closing:
         FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).delete()
-    StageChange.objects.create(
-        lead=lead, dealer_id=lead.dealer_id, from_stage=from_stage, to_stage=to_stage, at=at, by=_user(by)
-    )
+    stage_change_add(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, by=by)
     event_record(
         customer_id=lead.customer_id,
         kind=events.LEAD_STAGE_CHANGED,
@@ -156,6 +149,54 @@ def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -
     )
     lead.stage = to_stage
     lead.closed_at = at if closing else None
+    if to_stage in FUNNEL_ORDER and FUNNEL_ORDER.index(to_stage) > FUNNEL_ORDER.index(lead.furthest_stage):
+        lead.furthest_stage = to_stage
+
+
+def _furthest_after(to_stage: str):
+    """The furthest stage reached once the lead moves to `to_stage`, computed by the UPDATE itself (never
+    read, decided and written back): `to_stage` if it is further along the funnel, else unchanged."""
+    if to_stage not in FUNNEL_ORDER:
+        return F("furthest_stage")
+    return Case(
+        When(furthest_stage__in=FUNNEL_ORDER[FUNNEL_ORDER.index(to_stage) :], then=F("furthest_stage")),
+        default=Value(to_stage),
+    )
+
+
+# Time in stage, from the lead's stage changes ordered by time then id: each change that has a successor
+# gives its stage and the hours until that successor. The migration that added the columns computes the
+# same per lead (leads/migrations/0005_…).
+TIME_IN_STAGE_SQL = """
+UPDATE leads_lead SET left_stages = t.stages, left_stage_hours = t.hours
+FROM (
+    SELECT coalesce(array_agg(c.to_stage ORDER BY c.at, c.id) FILTER (WHERE c.next_at IS NOT NULL), '{}')
+               AS stages,
+           coalesce(
+               array_agg((EXTRACT(EPOCH FROM (c.next_at - c.at)) / 3600.0)::float8 ORDER BY c.at, c.id)
+                   FILTER (WHERE c.next_at IS NOT NULL),
+               '{}'
+           ) AS hours
+    FROM (
+        SELECT id, to_stage, at, lead(at) OVER (ORDER BY at, id) AS next_at
+        FROM leads_stagechange WHERE lead_id = %(lead)s
+    ) AS c
+) AS t
+WHERE leads_lead.id = %(lead)s
+"""
+
+
+def stage_change_add(*, lead: Lead, from_stage: str, to_stage: str, at: datetime, by) -> StageChange:
+    """Record a move in the lead's stage-change log, and rewrite the lead's time in stage from the log:
+    moves are usually appended, but a contact logged afterwards can carry an earlier time, and the log's
+    order decides which stage was left when. Only the lead's own few rows are read. The caller holds the
+    lead (locked, or just created)."""
+    change = StageChange.objects.create(
+        lead=lead, dealer_id=lead.dealer_id, from_stage=from_stage, to_stage=to_stage, at=at, by=_user(by)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(TIME_IN_STAGE_SQL, {"lead": lead.id})
+    return change
 
 
 def stage_advance(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> bool:

@@ -16,6 +16,14 @@ from rest_framework.test import APIClient
 
 from crm.core.scope import network_wide
 from crm.customers.models import ContactPoint, Customer, CustomerDealer, DuplicateCandidate, Vehicle
+from crm.messaging.models import (
+    Campaign,
+    CareProgram,
+    InboundMessage,
+    MessageTemplate,
+    OutboxMessage,
+    Segment,
+)
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
 from crm.timeline.services import event_record
@@ -73,6 +81,42 @@ def all_routes() -> list[Route]:
 ROUTES = all_routes()
 
 
+def foreign_messaging(far, foreign) -> list[int]:
+    """Far's messaging rows (a template, a segment, a campaign sending to the foreign customer, its outbox
+    row, a reply and a care message): ids for the messaging routes, names for the leak check."""
+    with network_wide(reason="test arrange"):
+        template = MessageTemplate.objects.create(
+            dealer=far, name=f"{MARKER} Template", channel="sms", purpose="marketing", body_en=MARKER
+        )
+        segment = Segment.objects.create(dealer=far, name=f"{MARKER} Segment", filters={"city": MARKER})
+        campaign = Campaign.objects.create(
+            dealer=far,
+            name=f"{MARKER} Campaign",
+            segment=segment,
+            template=template,
+            channel="sms",
+            purpose="marketing",
+            status=Campaign.Status.SENDING,
+        )
+        message = OutboxMessage.objects.create(
+            idempotency_key=f"{MARKER}:1",
+            kind="campaign",
+            channel="sms",
+            purpose="marketing",
+            recipient=FOREIGN_PHONE,
+            customer=foreign,
+            dealer=far,
+            campaign=campaign,
+            body_text=MARKER,
+            scheduled_at=campaign.created_at,
+        )
+        reply = InboundMessage.objects.create(
+            sender=FOREIGN_PHONE, body=MARKER, received_at=campaign.created_at, dealer=far, campaign=campaign
+        )
+        care = CareProgram.objects.create(dealer=far, trigger="birthday", template=template, send_hour=7)
+    return [template.id, segment.id, campaign.id, message.id, reply.id, care.id]
+
+
 @pytest.fixture
 def world():
     """Region East with dealers Home and Neighbour; region North with dealer Far. Every foreign row lives
@@ -105,6 +149,7 @@ def world():
     users[Role.OEM_ADMIN] = staff(Role.OEM_ADMIN)
     foreign_ids = sorted(
         {foreign.id, foreign_twin.id, vehicle.id, far.id, event.id, pair.id, link.id, point.id, north.id}
+        | set(foreign_messaging(far, foreign))
     )
     return {
         "users": users,
@@ -115,6 +160,9 @@ def world():
             f"{MARKER} Customer",
             f"{MARKER} Twin",
             f"{MARKER} Motors",
+            f"{MARKER} Campaign",
+            f"{MARKER} Segment",
+            f"{MARKER} Template",
             FOREIGN_PHONE,
             FOREIGN_PHONE[3:],
             "139 5550 1234",
@@ -141,6 +189,23 @@ def foreign_state(world) -> tuple:
             CustomerDealer.objects.filter(customer=foreign).count(),
             tuple(Vehicle.objects.filter(owner=foreign).values_list("vin", "plate", "version")),
             tuple(DuplicateCandidate.objects.values_list("id", "status")),
+            tuple(
+                Campaign.objects.filter(name__contains=MARKER).values_list(
+                    "id", "name", "status", "review_note", "approved_by", "scheduled_at", "finished_at"
+                )
+            ),
+            tuple(OutboxMessage.objects.filter(customer=foreign).values_list("id", "status", "body_text")),
+            tuple(Segment.objects.filter(dealer__name__contains=MARKER).values_list("id", "name", "filters")),
+            tuple(
+                MessageTemplate.objects.filter(dealer__name__contains=MARKER).values_list(
+                    "id", "name", "body_en", "is_active"
+                )
+            ),
+            tuple(
+                CareProgram.objects.filter(dealer__name__contains=MARKER).values_list(
+                    "id", "trigger", "template_id", "send_hour", "is_active"
+                )
+            ),
         )
 
 

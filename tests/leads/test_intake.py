@@ -10,12 +10,13 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from crm.core.scope import network_wide
-from crm.customers.models import Consent, Customer
+from crm.core.scope import Scope, network_wide, scope_current, scoped
+from crm.customers.models import Consent, Customer, CustomerDealer, DuplicateCandidate
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
-from leads.intake import KEY_HEADER, lead_source_create, source_key_hash
-from leads.models import Lead, LeadSource
+from leads.adf import parse_adf
+from leads.intake import KEY_HEADER, adf_capture, lead_source_create, source_key_hash
+from leads.models import Campaign, Lead, LeadSource
 from tests.factories import BrandFactory, DealerFactory, staff
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +228,47 @@ def test_lead_source_create_command_prints_the_key_once(dealer):
     assert post_form(key, {"name": "A", "phone": "13912345678"}).status_code == 201
 
 
+def test_web_form_campaign_code_is_the_oems_or_the_dealers_own(dealer):
+    _source, key = make_source(dealer)
+    with network_wide(reason="test arrange"):
+        oem = Campaign.objects.create(code="spring", name="Spring")
+        own = Campaign.objects.create(code="open-day", name="Open day", dealer=dealer)
+        Campaign.objects.create(code="elsewhere", name="Elsewhere", dealer=DealerFactory())
+    leads = {}
+    for number, code in enumerate(("spring", "open-day", "elsewhere", "unknown")):
+        response = post_form(key, {"name": "A", "phone": f"1391234560{number}", "campaign": code})
+        assert response.status_code == 201
+        leads[code] = response.json()
+    with network_wide(reason="test check"):
+        campaign_ids = dict(
+            Lead.objects.filter(id__in=[body["lead_id"] for body in leads.values()]).values_list(
+                "id", "campaign_id"
+            )
+        )
+    assert [campaign_ids[leads[code]["lead_id"]] for code in leads] == [oem.id, own.id, None, None]
+    assert [bool(leads[code]["warnings"]) for code in leads] == [False, False, True, True]
+
+
+# The capture path's query budget. A new web-form lead: the request's scope, the key lookup, the campaign,
+# identity (lock, match, lookalikes), customer + link + contact points, lead + stage change + first-response
+# follow-up, their timeline events, the consent.
+WEB_FORM_QUERIES = 39
+
+
+def test_web_form_capture_query_count(dealer, django_assert_max_num_queries):
+    _source, key = make_source(dealer)
+    body = {
+        "name": "王小明",
+        "phone": "139 1234 5678",
+        "email": "xm@example.com",
+        "models": ["Aurora S7"],
+        "campaign": "unknown",
+        "consent_sms": True,
+    }
+    with django_assert_max_num_queries(WEB_FORM_QUERIES):
+        assert post_form(key, body).status_code == 201
+
+
 # --- ADF -------------------------------------------------------------------------------------------------
 
 
@@ -328,3 +370,107 @@ def test_adf_needs_a_key_and_xml(dealer):
     assert post_adf("wrong", adf(prospect("L-1", "13912345678"))).status_code == 401
     assert post_adf(key, b'{"a": 1}', content_type="application/json").status_code == 415
     assert counts()[0] == 0
+
+
+def vendor_prospect(external_id: str, phone: str, vendor_code: str) -> str:
+    return prospect(external_id, phone, "韩梅梅").replace(
+        "</prospect>", f"<vendor><id>{vendor_code}</id><vendorname>Site</vendorname></vendor></prospect>"
+    )
+
+
+def test_adf_oem_wide_document_sends_each_prospect_to_its_vendors_dealer():
+    brand = BrandFactory()
+    first, second = DealerFactory(brands=[brand]), DealerFactory(brands=[brand])
+    _source, key = make_source(None, channel="adf", code="oem-adf")
+    document = adf(
+        vendor_prospect("V-1", "13900000001", first.code)
+        + vendor_prospect("V-2", "13900000002", second.code)
+        + vendor_prospect("V-3", "12345678901", second.code)
+        + vendor_prospect("V-4", "13900000004", "nope")
+        + vendor_prospect("V-5", "13900000001", second.code)
+        + vendor_prospect("V-6", "13900000006", first.code)
+    )
+    body = post_adf(key, document).json()
+    results = body["prospects"]
+    assert [r["status"] for r in results] == [
+        "created",
+        "created",
+        "rejected",
+        "rejected",
+        "created",
+        "created",
+    ]
+    assert [r["errors"][0]["code"] for r in results if r["errors"]] == ["invalid_phone", "unknown_dealer"]
+    with network_wide(reason="test check"):
+        leads = {lead.external_id: lead for lead in Lead.objects.all()}
+        assert {external_id: lead.dealer_id for external_id, lead in leads.items()} == {
+            "V-1": first.id,
+            "V-2": second.id,
+            "V-5": second.id,
+            "V-6": first.id,
+        }
+        assert all(lead.acceptance == Lead.Acceptance.PENDING for lead in leads.values())
+        # The same person at two dealers: one customer, known to both, with a lead at each.
+        assert leads["V-1"].customer_id == leads["V-5"].customer_id
+        assert set(
+            CustomerDealer.objects.filter(customer_id=leads["V-1"].customer_id).values_list(
+                "dealer_id", flat=True
+            )
+        ) == {first.id, second.id}
+        assert Customer.objects.count() == 3
+
+
+def test_adf_same_person_twice_in_one_document_is_one_customer_and_one_lead(dealer):
+    _source, key = make_source(dealer, channel="adf")
+    document = adf(prospect("L-1", "13912345678") + prospect("L-2", "+86 139 1234 5678"))
+    results = post_adf(key, document).json()["prospects"]
+    assert [r["status"] for r in results] == ["created", "attached"]
+    assert results[0]["lead_id"] == results[1]["lead_id"]
+    with network_wide(reason="test check"):
+        assert (Lead.objects.count(), Customer.objects.count()) == (1, 1)
+        assert TimelineEvent.objects.filter(kind="lead.touched").count() == 1
+
+
+def test_adf_lookalikes_are_queued_for_review_once_per_pair(dealer):
+    _source, key = make_source(dealer, channel="adf")
+    document = adf(
+        prospect("L-1", "13811115678", "张伟")
+        + prospect("L-2", "13922225678", "张玮")
+        + prospect("L-3", "13733335678", "张伟")
+    )
+    results = post_adf(key, document).json()["prospects"]
+    assert [r["status"] for r in results] == ["created", "created", "created"]
+    with network_wide(reason="test check"):
+        customers = dict(Lead.objects.values_list("external_id", "customer_id"))
+        pairs = set(DuplicateCandidate.objects.values_list("customer_id", "other_id"))
+    first, second, third = customers["L-1"], customers["L-2"], customers["L-3"]
+    assert pairs == {(first, second), (first, third), (second, third)}
+
+
+def test_adf_capture_gives_the_caller_its_scope_back(dealer):
+    source, _key = make_source(dealer, channel="adf")
+    prospects = parse_adf(adf(prospect("L-1", "13912345678") + prospect("L-2", "12345678901"))).prospects
+    with scoped(Scope.nothing()):
+        results = adf_capture(source=source, prospects=prospects)
+        assert scope_current() == Scope.nothing()
+    assert [r.status for r in results] == ["created", "rejected"]
+
+
+# The budget per prospect of an ADF document. Per document (16): the request's scope, the key lookup, the
+# document's transaction and dealer scope. Per new prospect (18): its savepoint, the resend check,
+# identity (savepoint, scope check, lock, match, lookalikes), customer + link + contact point, lead +
+# stage change + first-response follow-up, three timeline events. Per resent prospect (4): its savepoint,
+# the resend check, the timeline event.
+ADF_QUERIES_PER_DOCUMENT = 16
+ADF_QUERIES_PER_NEW_PROSPECT = 18
+ADF_QUERIES_PER_RESENT_PROSPECT = 4
+
+
+def test_adf_query_count_per_prospect_does_not_grow(dealer, django_assert_max_num_queries):
+    _source, key = make_source(dealer, channel="adf")
+    size = 10
+    document = adf("".join(prospect(f"L-{i}", f"1391234{i:04d}", f"客户{i}") for i in range(size)))
+    with django_assert_max_num_queries(ADF_QUERIES_PER_DOCUMENT + ADF_QUERIES_PER_NEW_PROSPECT * size):
+        assert post_adf(key, document).json()["created"] == size
+    with django_assert_max_num_queries(ADF_QUERIES_PER_DOCUMENT + ADF_QUERIES_PER_RESENT_PROSPECT * size):
+        assert post_adf(key, document).json()["attached"] == size

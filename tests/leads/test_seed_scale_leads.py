@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef
 from crm.core.scope import network_wide
 from crm.customers.models import CustomerDealer
 from leads.models import OPEN_STAGES, FollowUp, Lead, StageChange
+from tests.leads.test_funnel_bookkeeping import assert_bookkeeping_matches_the_log
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +33,5 @@ def test_seed_scale_leads_builds_a_consistent_funnel_twice_in_a_row():
         )
         assert not Lead.objects.exclude(Exists(known)).exists()
         assert not Lead.objects.filter(owner__isnull=True).exists()
+    # What the funnel services keep on each lead (furthest stage, time in stage) agrees with the log.
+    assert_bookkeeping_matches_the_log()

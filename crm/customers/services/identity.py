@@ -59,9 +59,15 @@ def _require_editor(by, dealer: Dealer | None) -> None:
 def _lock_identity_keys(keys: list[str]) -> None:
     """Serialise concurrent intake of the same phone/email, so two requests cannot both miss the match and
     create the person twice. Locks are taken in a fixed order and released at commit."""
+    if not keys:
+        return
     with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["identity:" + key])
+        # One round trip, the locks still taken one by one in the array's (sorted) order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS keys(key, position) ORDER BY position",
+            [["identity:" + key for key in sorted(set(keys))]],
+        )
 
 
 def identity_match(*, phones: list[str], emails: list[str]) -> int | None:
@@ -134,20 +140,30 @@ def customer_resolve(
         data={"source": source, "name": customer.name},
     )
     if dealer is not None:
-        customer_link(customer_id=customer.id, dealer=dealer, reason=reason, by=by)
-    _add_contact_points(
-        customer=customer, phones=phones_e164, emails=emails_clean, by=by, dealer=dealer, quiet=True
+        _link_new(customer_id=customer.id, dealer=dealer, reason=reason, by=by)
+    # A new record has no contact points yet: all of them in one INSERT, the first of each kind primary.
+    ContactPoint.objects.bulk_create(
+        ContactPoint(customer=customer, kind=kind, value=value, is_primary=position == 0)
+        for kind, values in ((ContactPoint.Kind.PHONE, phones_e164), (ContactPoint.Kind.EMAIL, emails_clean))
+        for position, value in enumerate(values)
     )
     candidates = identity_candidates(name=customer.name, phones=phones_e164, exclude_id=customer.id)
-    # The lookalike may be another dealer's customer: the pair is recorded network-wide, and shows in a
-    # review list only to those who can see both.
-    with network_wide(reason="possible duplicates found at intake"):
-        for other_id, score in candidates.items():
-            low, high = sorted((customer.id, other_id))
-            DuplicateCandidate.objects.get_or_create(
-                customer_id=low,
-                other_id=high,
-                defaults={"score": score, "reason": DuplicateCandidate.Reason.PHONE_TAIL_AND_NAME},
+    if candidates:
+        # The lookalike may be another dealer's customer: the pair is recorded network-wide, and shows in a
+        # review list only to those who can see both.
+        with network_wide(reason="possible duplicates found at intake"):
+            # One INSERT; a pair already recorded stays as it is (the customer is new, so none should be).
+            DuplicateCandidate.objects.bulk_create(
+                (
+                    DuplicateCandidate(
+                        customer_id=min(customer.id, other_id),
+                        other_id=max(customer.id, other_id),
+                        score=score,
+                        reason=DuplicateCandidate.Reason.PHONE_TAIL_AND_NAME,
+                    )
+                    for other_id, score in candidates.items()
+                ),
+                ignore_conflicts=True,
             )
     return CustomerResolution(customer=customer, created=True, possible_duplicates=sorted(candidates))
 
@@ -164,9 +180,10 @@ def _fill_blanks(*, customer: Customer, name: str, details: dict) -> None:
         customer.refresh_from_db()
 
 
-def _add_contact_points(*, customer, phones, emails, by, dealer, quiet: bool = False) -> None:
-    have = set(customer.contact_points.values_list("kind", "value"))
-    kinds_with_primary = set(customer.contact_points.filter(is_primary=True).values_list("kind", flat=True))
+def _add_contact_points(*, customer, phones, emails, by, dealer) -> None:
+    existing = list(customer.contact_points.values_list("kind", "value", "is_primary"))
+    have = {(kind, value) for kind, value, _is_primary in existing}
+    kinds_with_primary = {kind for kind, _value, is_primary in existing if is_primary}
     for kind, values in ((ContactPoint.Kind.PHONE, phones), (ContactPoint.Kind.EMAIL, emails)):
         for value in values:
             if (kind, value) in have:
@@ -175,14 +192,13 @@ def _add_contact_points(*, customer, phones, emails, by, dealer, quiet: bool = F
                 customer=customer, kind=kind, value=value, is_primary=kind not in kinds_with_primary
             )
             kinds_with_primary.add(kind)
-            if not quiet:
-                event_record(
-                    customer_id=customer.id,
-                    kind=events.CONTACT_ADDED,
-                    dealer_id=dealer.id if dealer else None,
-                    actor=by,
-                    data={"kind": kind, "value": value},
-                )
+            event_record(
+                customer_id=customer.id,
+                kind=events.CONTACT_ADDED,
+                dealer_id=dealer.id if dealer else None,
+                actor=by,
+                data={"kind": kind, "value": value},
+            )
 
 
 @transaction.atomic
@@ -201,4 +217,18 @@ def customer_link(*, customer_id: int, dealer: Dealer, reason: str, by=None) -> 
         )
     else:
         CustomerDealer.objects.filter(id=link.id).update(last_seen_at=timezone.now())
+    return link
+
+
+def _link_new(*, customer_id: int, dealer: Dealer, reason: str, by) -> CustomerDealer:
+    """`customer_link` for a customer created in this transaction: no link can exist yet, so no lookup
+    and no savepoint."""
+    link = CustomerDealer.objects.create(customer_id=customer_id, dealer=dealer, reason=reason)
+    event_record(
+        customer_id=customer_id,
+        kind=events.CUSTOMER_LINKED,
+        dealer_id=dealer.id,
+        actor=by,
+        data={"dealer": dealer.name, "reason": reason},
+    )
     return link

@@ -3,7 +3,8 @@
 Runs after `seed_scale` (customers). Creates D benchmark dealers (if missing) with five salespeople each,
 then N leads spread over them in batches of `INSERT … SELECT … FROM generate_series`, with a realistic
 mix of stages, grades, sources and first-response figures, the customer–dealer relationships those leads
-imply, the stage changes every funnel figure is computed from, and one open follow-up per open lead
+imply, the stage changes every funnel figure is computed from (and on each lead what the funnel services
+keep from them: the furthest stage reached, the time in stage), and one open follow-up per open lead
 (some overdue). Additive: a second run adds more leads (pairs that would collide with an open lead are
 skipped by the database). Everything runs network-wide, said explicitly.
 """
@@ -123,14 +124,21 @@ def _statements() -> list[tuple[str, str]]:
             "leads",
             f"""
             INSERT INTO leads_lead (
-                dealer_id, customer_id, owner_id, assigned_at, type, source_id, external_id, stage, grade,
+                dealer_id, customer_id, owner_id, assigned_at, type, source_id, external_id, stage,
+                furthest_stage, left_stages, left_stage_hours, grade,
                 grade_is_override, grade_reason, answers, models_of_interest, arrived_at, sla_due_at,
                 first_contact_at, first_response_minutes, is_sla_breached, is_first_contact_verified,
                 next_follow_up_at, unreachable_attempts, acceptance, rejection_reason, closed_at, version,
                 created_at, updated_at)
             SELECT dealer_id, customer_id, owner_id, arrived_at,
                    CASE WHEN g %% 3 = 0 THEN 'internet' WHEN g %% 3 = 1 THEN 'walk_in' ELSE 'phone' END,
-                   CASE WHEN g %% 3 = 0 THEN %(web)s END, '', stage, {GRADE_SQL}, false, '', '{{}}',
+                   CASE WHEN g %% 3 = 0 THEN %(web)s END, '', stage,
+                   CASE WHEN stage IN ('lost', 'frozen') THEN 'new' ELSE stage END,
+                   CASE WHEN stage <> 'new' THEN ARRAY['new'] ELSE '{{}}' END,
+                   CASE WHEN stage <> 'new' THEN ARRAY[(EXTRACT(EPOCH FROM (
+                       arrived_at + make_interval(mins => (g %% 300)::int) + interval '1 day' - arrived_at
+                   )) / 3600.0)::float8] ELSE '{{}}' END,
+                   {GRADE_SQL}, false, '', '{{}}',
                    ARRAY[(ARRAY['A3','A5','A6','X5','EV7'])[1 + g %% 5]], arrived_at,
                    CASE WHEN g %% 3 <> 1 THEN arrived_at + interval '120 minutes' END,
                    CASE WHEN stage <> 'new' THEN arrived_at + make_interval(mins => (g %% 300)::int) END,

@@ -1,0 +1,183 @@
+"""Reads for the campaign pages: which campaigns, segments and templates a user may see or use.
+
+Who sees what: a dealer's sales managers and admins see (and manage) the dealer's campaigns, an OEM
+regional manager sees those of the region's dealers read-only, an OEM admin sees every campaign including
+the network's. Everybody else sees none. Row-level security binds the same rows again underneath.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from crm.core.exceptions import NotFound
+from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Segment
+from crm.network.access import access_for
+from crm.network.models import Role
+
+MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
+# The order of the progress bar's parts (and of its legend).
+PROGRESS_PARTS = ("delivered", "sent", "failed", "uncertain", "suppressed", "cancelled")
+FINISHED_STATUSES = frozenset(PROGRESS_PARTS)
+
+
+@dataclass(frozen=True)
+class CampaignRights:
+    """What the campaign pages may show a user."""
+
+    sees_everything: bool
+    visible_dealer_ids: frozenset[int]
+    managed_dealer_ids: frozenset[int]
+
+    @property
+    def can_view(self) -> bool:
+        return self.sees_everything or bool(self.visible_dealer_ids)
+
+    @property
+    def can_create(self) -> bool:
+        return self.sees_everything or bool(self.managed_dealer_ids)
+
+
+def campaign_rights(user) -> CampaignRights:
+    access = access_for(user)
+    if access.has_role(Role.OEM_ADMIN):
+        return CampaignRights(True, frozenset(), frozenset())
+    managed = access.dealers_where(*MANAGER_ROLES)
+    regional = access.region_dealer_ids if access.has_role(Role.REGIONAL_MANAGER) else frozenset()
+    return CampaignRights(False, managed | regional, managed)
+
+
+def campaigns_for_user(*, user, status: str | None = None) -> QuerySet[Campaign]:
+    rights = campaign_rights(user)
+    campaigns = Campaign.objects.select_related(
+        "dealer", "segment", "template", "created_by", "approved_by"
+    ).order_by("-created_at", "-id")
+    if not rights.sees_everything:
+        campaigns = campaigns.filter(dealer_id__in=rights.visible_dealer_ids)
+    if status:
+        campaigns = campaigns.filter(status=status)
+    return campaigns
+
+
+def campaign_get(*, user, campaign_id: int) -> Campaign:
+    """The campaign if the user may see it; missing and not yours both raise NotFound."""
+    campaign = campaigns_for_user(user=user).filter(id=campaign_id).first()
+    if campaign is None:
+        raise NotFound()
+    return campaign
+
+
+def campaign_counts(*, campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{campaign id: {outbox status: count}} for several campaigns in one query (the list's mini-bars)."""
+    counts: dict[int, dict[str, int]] = {campaign_id: {} for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return counts
+    rows = (
+        OutboxMessage.objects.filter(campaign_id__in=campaign_ids)
+        .values_list("campaign_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for campaign_id, status, n in rows:
+        counts[campaign_id][status] = n
+    return counts
+
+
+def segments_for_campaign(*, user) -> QuerySet[Segment]:
+    """Segments the user may start a campaign from: the dealers they manage (every one for an OEM admin,
+    who also has the network's segments)."""
+    rights = campaign_rights(user)
+    segments = Segment.objects.select_related("dealer").order_by("dealer__name", "name", "id")
+    if not rights.sees_everything:
+        segments = segments.filter(dealer_id__in=rights.managed_dealer_ids)
+    return segments
+
+
+def templates_for_campaign(
+    *, user, dealer_id: int | None = None, channel: str | None = None, any_dealer: bool = False
+) -> QuerySet[MessageTemplate]:
+    """Active templates a campaign of `dealer_id` may use: the dealer's own and the OEM's shared ones
+    (a network campaign: the OEM's only). With `any_dealer`, those of every dealer the user manages."""
+    templates = MessageTemplate.objects.filter(is_active=True).select_related("dealer")
+    if any_dealer:
+        rights = campaign_rights(user)
+        if not rights.sees_everything:
+            templates = templates.filter(Q(dealer__isnull=True) | Q(dealer_id__in=rights.managed_dealer_ids))
+    else:
+        templates = templates.filter(Q(dealer__isnull=True) | Q(dealer_id=dealer_id))
+    if channel:
+        templates = templates.filter(channel=channel)
+    return templates.order_by("dealer_id", "name", "id")
+
+
+def campaign_time_zone(campaign_or_segment) -> ZoneInfo:
+    """The zone a campaign's schedule is given in: its dealer's, or the default for the network."""
+    dealer = campaign_or_segment.dealer
+    return ZoneInfo(dealer.time_zone if dealer else settings.MESSAGING_DEFAULT_TIME_ZONE)
+
+
+def campaign_approvers(*, campaign: Campaign) -> list:
+    """The people who may approve the campaign now (its creator never may): the dealer's managers, or the
+    OEM admins for a network campaign."""
+    User = get_user_model()
+    if campaign.dealer_id is None:
+        holders = Q(role_assignments__role=Role.OEM_ADMIN, role_assignments__is_active=True)
+    else:
+        holders = Q(
+            role_assignments__role__in=MANAGER_ROLES,
+            role_assignments__dealer_id=campaign.dealer_id,
+            role_assignments__is_active=True,
+        )
+    return list(
+        User.objects.filter(holders, is_active=True)
+        .exclude(id=campaign.created_by_id)
+        .distinct()
+        .order_by("first_name", "last_name", "username")[:10]
+    )
+
+
+def campaign_messages_latest(*, campaign: Campaign, limit: int = 50) -> list[OutboxMessage]:
+    return list(
+        OutboxMessage.objects.filter(campaign=campaign)
+        .only(
+            "id",
+            "status",
+            "reason",
+            "recipient",
+            "channel",
+            "last_error",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "opted_out_at",
+        )
+        .order_by("-id")[:limit]
+    )
+
+
+def campaign_replies(*, campaign: Campaign, limit: int = 200) -> list[InboundMessage]:
+    return list(InboundMessage.objects.filter(campaign=campaign).order_by("-received_at", "-id")[:limit])
+
+
+def recipient_mask(value: str) -> str:
+    """A phone number or email shown to staff without exposing it whole: +86 138****5678, wa***@qq.com."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:2]}***@{domain}"
+    digits = value.lstrip("+")
+    prefix = ""
+    if value.startswith("+86") and len(digits) == 13:
+        prefix, digits = "+86 ", digits[2:]
+    elif value.startswith("+") and len(digits) > 10:
+        country = len(digits) - 10
+        prefix, digits = f"+{digits[:country]} ", digits[country:]
+    if len(digits) <= 4:
+        return prefix + "*" * len(digits)
+    shown_end = 4 if len(digits) >= 8 else 2
+    shown_start = 3 if len(digits) >= 10 else 1 if len(digits) >= 7 else 0
+    return prefix + digits[:shown_start] + "*" * (len(digits) - shown_start - shown_end) + digits[-shown_end:]

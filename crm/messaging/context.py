@@ -1,0 +1,79 @@
+"""The values a template's placeholders are filled from, looked up for a whole batch of recipients at once.
+
+The core knows the customer, their latest car and the dealer. Higher apps add what they own through
+`context_provider_register` (leads: the customer's salesperson), without messaging importing them.
+"""
+
+from collections.abc import Callable, Iterable
+
+from crm.customers.models import ContactPoint, Customer, Vehicle
+from crm.network.models import Dealer
+
+# (customer ids, dealer id by customer id) → {customer id: {"salesperson.name": "…", …}}
+ContextProvider = Callable[[list[int], dict[int, int | None]], dict[int, dict[str, str]]]
+_providers: list[ContextProvider] = []
+
+
+def context_provider_register(provider: ContextProvider) -> None:
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def recipient_values(
+    *, customers: Iterable[Customer], dealer_by_customer: dict[int, int | None]
+) -> dict[int, dict]:
+    customers = list(customers)
+    ids = [c.id for c in customers]
+    values: dict[int, dict[str, str]] = {
+        c.id: {"customer.name": c.name, "customer.city": c.city} for c in customers
+    }
+    latest: dict[int, Vehicle] = {}
+    for vehicle in (
+        Vehicle.objects.filter(owner_id__in=ids)
+        .order_by("owner_id", "-purchase_date", "-id")
+        .distinct("owner_id")
+        .only("owner_id", "model", "plate", "vin", "purchase_date")
+    ):
+        latest[vehicle.owner_id] = vehicle
+    dealers = {
+        d.id: d
+        for d in Dealer.objects.filter(id__in={d for d in dealer_by_customer.values() if d}).only(
+            "id", "name", "phone", "address"
+        )
+    }
+    for customer_id, row in values.items():
+        vehicle = latest.get(customer_id)
+        if vehicle is not None:
+            row.update(
+                {
+                    "vehicle.model": vehicle.model,
+                    "vehicle.plate": vehicle.plate,
+                    "vehicle.vin_tail": vehicle.vin[-6:],
+                    "vehicle.purchase_date": vehicle.purchase_date.isoformat()
+                    if vehicle.purchase_date
+                    else "",
+                }
+            )
+        dealer = dealers.get(dealer_by_customer.get(customer_id))
+        if dealer is not None:
+            row.update(
+                {"dealer.name": dealer.name, "dealer.phone": dealer.phone, "dealer.address": dealer.address}
+            )
+    for provider in _providers:
+        for customer_id, extra in provider(ids, dealer_by_customer).items():
+            values.setdefault(customer_id, {}).update(extra)
+    return values
+
+
+def recipient_addresses(*, customer_ids: Iterable[int], channel: str) -> dict[int, str]:
+    """Each customer's address on `channel`: the primary phone/email, else the oldest one not marked invalid."""
+    kind = ContactPoint.Kind.PHONE if channel == "sms" else ContactPoint.Kind.EMAIL
+    addresses: dict[int, str] = {}
+    for customer_id, value, is_invalid in (
+        ContactPoint.objects.filter(customer_id__in=list(customer_ids), kind=kind)
+        .order_by("customer_id", "-is_primary", "is_invalid", "id")
+        .values_list("customer_id", "value", "is_invalid")
+    ):
+        if customer_id not in addresses and not is_invalid:
+            addresses[customer_id] = value
+    return addresses

@@ -1,0 +1,380 @@
+"""Campaigns: draft → submitted → approved → sending (pause / resume) → completed, or cancelled.
+
+Sending lists the recipients into the outbox in batches that walk the segment in customer-id order (the
+cursor on the campaign makes a batch resumable after a crash) and renders each message as it is listed.
+Celery tasks only wake this work up; the campaign row and the outbox say how far it got.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm.core.exceptions import PermissionDenied
+from crm.core.scope import network_wide
+from crm.messaging import rules
+from crm.messaging.context import recipient_addresses, recipient_values
+from crm.messaging.exceptions import CampaignStateError, PlaceholderMissing
+from crm.messaging.links import unsubscribe_url
+from crm.messaging.models import Campaign, MessageTemplate, OutboxMessage, Purpose, Segment
+from crm.messaging.rendering import render
+from crm.messaging.segments import segment_customers
+from crm.messaging.services.outbox import outbox_wake
+from crm.network.access import access_for
+from crm.network.models import Role
+
+logger = logging.getLogger(__name__)
+
+Status = Campaign.Status
+SNAPSHOT_TASK = "crm.messaging.tasks.campaign_snapshot"
+APPROVER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
+
+
+def campaign_can_manage(*, user, dealer_id: int | None) -> bool:
+    """Who builds campaigns: a dealer's sales manager or admin for the dealer; OEM admins for anything."""
+    access = access_for(user)
+    if access.has_role(Role.OEM_ADMIN):
+        return True
+    return dealer_id is not None and access.has_role(*APPROVER_ROLES, dealer_id=dealer_id)
+
+
+def campaign_can_approve(*, user, campaign: Campaign) -> bool:
+    """A dealer campaign is approved by a manager of the dealer (or an OEM admin), a network campaign by an
+    OEM admin; never by the person who submitted it."""
+    if campaign.created_by_id == user.id:
+        return False
+    return campaign_can_manage(user=user, dealer_id=campaign.dealer_id)
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied()
+
+
+def _state(campaign: Campaign, *allowed: str) -> None:
+    if campaign.status not in allowed:
+        raise CampaignStateError(
+            _("This campaign is %(status)s; that cannot be done now.")
+            % {"status": campaign.get_status_display()}
+        )
+
+
+def _locked(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+@transaction.atomic
+def campaign_create(
+    *, by, name: str, segment: Segment, template: MessageTemplate, scheduled_at: datetime | None
+) -> Campaign:
+    """A draft campaign for the segment's owner (a dealer, or the network when the segment has none)."""
+    dealer_id = segment.dealer_id
+    _require(campaign_can_manage(user=by, dealer_id=dealer_id))
+    if template.dealer_id not in (None, dealer_id):
+        raise CampaignStateError(_("That template belongs to another dealer."))
+    return Campaign.objects.create(
+        dealer_id=dealer_id,
+        name=name,
+        segment=segment,
+        template=template,
+        channel=template.channel,
+        purpose=template.purpose,
+        scheduled_at=scheduled_at,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def campaign_submit(*, campaign: Campaign, by) -> Campaign:
+    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    campaign = _locked(campaign)
+    _state(campaign, Status.DRAFT)
+    campaign.status, campaign.submitted_at, campaign.review_note = Status.PENDING_APPROVAL, timezone.now(), ""
+    campaign.save(update_fields=["status", "submitted_at", "review_note"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_send_back(*, campaign: Campaign, by, note: str) -> Campaign:
+    _require(campaign_can_approve(user=by, campaign=campaign))
+    campaign = _locked(campaign)
+    _state(campaign, Status.PENDING_APPROVAL)
+    campaign.status, campaign.review_note = Status.DRAFT, note[:500]
+    campaign.save(update_fields=["status", "review_note"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: Campaign, by) -> Campaign:
+    """Approve; a campaign without a schedule (or whose time has come) starts sending at once."""
+    _require(campaign_can_approve(user=by, campaign=campaign))
+    campaign = _locked(campaign)
+    _state(campaign, Status.PENDING_APPROVAL)
+    campaign.status, campaign.approved_by, campaign.approved_at = Status.APPROVED, by, timezone.now()
+    campaign.save(update_fields=["status", "approved_by", "approved_at"])
+    if campaign.scheduled_at is None or campaign.scheduled_at <= timezone.now():
+        _start(campaign)
+    return campaign
+
+
+def _start(campaign: Campaign) -> None:
+    campaign.status, campaign.started_at, campaign.progress_at = (
+        Status.SENDING,
+        timezone.now(),
+        timezone.now(),
+    )
+    campaign.save(update_fields=["status", "started_at", "progress_at"])
+    transaction.on_commit(partial(_enqueue_snapshot, campaign.id))
+
+
+def _enqueue_snapshot(campaign_id: int) -> None:
+    try:
+        current_app.send_task(SNAPSHOT_TASK, kwargs={"campaign_id": campaign_id})
+    except Exception:  # the tick picks the campaign up again
+        logger.exception("could not enqueue the snapshot of campaign %s", campaign_id)
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: Campaign, by) -> Campaign:
+    """Stop handing out this campaign's messages; the few already being sent finish."""
+    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    campaign = _locked(campaign)
+    _state(campaign, Status.SENDING, Status.APPROVED)
+    campaign.status = Status.PAUSED
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_resume(*, campaign: Campaign, by) -> Campaign:
+    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    campaign = _locked(campaign)
+    _state(campaign, Status.PAUSED)
+    _start(campaign) if campaign.started_at is None else _resume(campaign)
+    return campaign
+
+
+def _resume(campaign: Campaign) -> None:
+    campaign.status, campaign.progress_at = Status.SENDING, timezone.now()
+    campaign.save(update_fields=["status", "progress_at"])
+    if campaign.snapshot_done_at is None:
+        transaction.on_commit(partial(_enqueue_snapshot, campaign.id))
+    transaction.on_commit(partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS))
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign: Campaign, by) -> Campaign:
+    """Cancel: nothing more is listed or sent; messages already handed to the channel stay as they are."""
+    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    campaign = _locked(campaign)
+    _state(campaign, Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.SENDING, Status.PAUSED)
+    campaign.status, campaign.finished_at = Status.CANCELLED, timezone.now()
+    campaign.save(update_fields=["status", "finished_at"])
+    with network_wide(reason="campaign cancel: withdraw queued messages"):
+        OutboxMessage.objects.filter(campaign=campaign, status=OutboxMessage.Status.QUEUED).update(
+            status=OutboxMessage.Status.CANCELLED
+        )
+    return campaign
+
+
+def campaign_snapshot_batch(*, campaign_id: int, size: int | None = None) -> bool:
+    """List the next batch of recipients into the outbox. Returns True when the listing is complete (or
+    the campaign no longer sends). Safe to run twice or concurrently: the campaign row is locked for the
+    batch and a message's idempotency key (campaign + customer) is unique."""
+    size = size or settings.MESSAGING_SNAPSHOT_BATCH
+    with network_wide(reason="campaign: list recipients"):
+        campaign = (
+            Campaign.objects.select_for_update().select_related("template").filter(id=campaign_id).first()
+        )
+        if campaign is None or campaign.snapshot_done_at is not None:
+            return True
+        if campaign.status != Status.SENDING:
+            return campaign.status != Status.PAUSED
+        customers = list(
+            segment_customers(filters=campaign.segment.filters, dealer_id=campaign.dealer_id)
+            .filter(id__gt=campaign.snapshot_cursor)
+            .order_by("id")
+            .only("id", "name", "city", "preferred_language", "origin_dealer_id")[:size]
+        )
+        OutboxMessage.objects.bulk_create(_messages_for(campaign, customers), ignore_conflicts=True)
+        now = timezone.now()
+        campaign.progress_at = now
+        if customers:
+            campaign.snapshot_cursor = customers[-1].id
+        done = len(customers) < size
+        if done:
+            campaign.snapshot_done_at = now
+            campaign.recipients = OutboxMessage.objects.filter(campaign=campaign).count()
+        campaign.save(update_fields=["snapshot_cursor", "snapshot_done_at", "recipients", "progress_at"])
+        transaction.on_commit(
+            partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS)
+        )
+        if not done:
+            transaction.on_commit(partial(_enqueue_snapshot, campaign.id))
+    return done
+
+
+def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
+    if not customers:
+        return []
+    ids = [c.id for c in customers]
+    dealer_by_customer = {c.id: campaign.dealer_id or c.origin_dealer_id for c in customers}
+    addresses = recipient_addresses(customer_ids=ids, channel=campaign.channel)
+    values = recipient_values(customers=customers, dealer_by_customer=dealer_by_customer)
+    blocked = rules.consent_reasons(customer_ids=ids, channel=campaign.channel, purpose=campaign.purpose)
+    blocked = rules.record_reasons(recipients=addresses, channel=campaign.channel) | blocked
+    zones = {}
+    if campaign.purpose == Purpose.MARKETING:
+        from crm.network.models import Dealer
+
+        zones = dict(
+            Dealer.objects.filter(id__in=set(dealer_by_customer.values()) - {None}).values_list(
+                "id", "time_zone"
+            )
+        )
+    start = max(campaign.scheduled_at or timezone.now(), timezone.now())
+    messages = []
+    for customer in customers:
+        key = f"campaign:{campaign.id}:customer:{customer.id}"
+        message = OutboxMessage(
+            idempotency_key=key,
+            kind="campaign",
+            channel=campaign.channel,
+            purpose=campaign.purpose,
+            customer_id=customer.id,
+            dealer_id=dealer_by_customer[customer.id],
+            campaign_id=campaign.id,
+            language=customer.preferred_language or "en",
+            recipient=addresses.get(customer.id, ""),
+            scheduled_at=start,
+        )
+        reason = blocked.get(customer.id) or ("" if message.recipient else OutboxMessage.Reason.NO_ADDRESS)
+        if not reason:
+            try:
+                rendered = message_render(
+                    template=campaign.template,
+                    language=message.language,
+                    values=values.get(customer.id, {}),
+                    idempotency_key=key,
+                    channel=campaign.channel,
+                    purpose=campaign.purpose,
+                )
+                message.subject, message.body_text, message.body_html = rendered
+            except PlaceholderMissing as error:
+                reason = OutboxMessage.Reason.MISSING_PLACEHOLDER
+                message.last_error = str(error)
+        if reason:
+            message.status, message.reason = OutboxMessage.Status.SUPPRESSED, reason
+        elif campaign.purpose == Purpose.MARKETING:
+            end = rules.quiet_hours_end(at=start, time_zone=zones.get(message.dealer_id))
+            message.scheduled_at = end or start
+        messages.append(message)
+    return messages
+
+
+def message_render(
+    *,
+    template: MessageTemplate,
+    language: str,
+    values: dict,
+    idempotency_key: str,
+    channel: str,
+    purpose: str,
+) -> tuple[str, str, str]:
+    """(subject, text, html) of `template` for one recipient. A marketing email always carries its
+    one-click unsubscribe link, in the body when the template does not place it itself."""
+    values = dict(values)
+    subject, body = template.texts(language)
+    if channel == "email" and purpose == Purpose.MARKETING:
+        values["link.unsubscribe"] = unsubscribe_url(idempotency_key)
+        if "link.unsubscribe" not in body:
+            with translation.override(language):
+                body = (
+                    body.rstrip() + "\n\n" + _("Unsubscribe: %(link)s") % {"link": "{{ link.unsubscribe }}"}
+                )
+    rendered = render(subject=subject, body=body, values=values, html=channel == "email")
+    return rendered.subject, rendered.body_text, rendered.body_html
+
+
+def campaigns_start_due() -> list[int]:
+    """Approved campaigns whose time has come start sending (run by the tick)."""
+    started = []
+    with network_wide(reason="campaigns: start scheduled"):
+        for campaign in Campaign.objects.select_for_update(skip_locked=True).filter(
+            Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=timezone.now()), status=Status.APPROVED
+        ):
+            _start(campaign)
+            started.append(campaign.id)
+    return started
+
+
+def campaigns_resume_stalled(*, idle_seconds: int) -> list[int]:
+    """Campaigns still listing recipients whose batch chain was lost (a killed worker, a restarted broker)."""
+    stalled = []
+    with network_wide(reason="campaigns: resume stalled listing"):
+        for campaign_id in Campaign.objects.filter(
+            status=Status.SENDING,
+            snapshot_done_at__isnull=True,
+            progress_at__lt=timezone.now() - timedelta(seconds=idle_seconds),
+        ).values_list("id", flat=True):
+            transaction.on_commit(partial(_enqueue_snapshot, campaign_id))
+            stalled.append(campaign_id)
+    return stalled
+
+
+def campaigns_finish() -> list[int]:
+    """Sending campaigns with every recipient listed and nothing queued or in flight are completed."""
+    finished = []
+    with network_wide(reason="campaigns: finish"):
+        for campaign in Campaign.objects.select_for_update(skip_locked=True).filter(
+            status=Status.SENDING, snapshot_done_at__isnull=False
+        ):
+            if not OutboxMessage.objects.filter(
+                campaign=campaign, status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING]
+            ).exists():
+                campaign.status, campaign.finished_at = Status.COMPLETED, timezone.now()
+                campaign.save(update_fields=["status", "finished_at"])
+                finished.append(campaign.id)
+    return finished
+
+
+def campaign_progress(*, campaign: Campaign) -> dict:
+    """Counts for the progress bar: by status, suppressions by reason, opt-outs and replies."""
+    rows = (
+        OutboxMessage.objects.filter(campaign=campaign)
+        .values("status", "reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_status: dict[str, int] = {}
+    suppressed: dict[str, int] = {}
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] == OutboxMessage.Status.SUPPRESSED:
+            suppressed[row["reason"]] = suppressed.get(row["reason"], 0) + row["n"]
+    listed = sum(by_status.values())
+    total = (
+        campaign.recipients if campaign.snapshot_done_at else max(listed, campaign.segment.last_count or 0)
+    )
+    finished = sum(
+        by_status.get(s, 0) for s in ("sent", "delivered", "failed", "suppressed", "uncertain", "cancelled")
+    )
+    return {
+        "listed": listed,
+        "total": total,
+        "is_listing": campaign.snapshot_done_at is None and campaign.status == Status.SENDING,
+        "by_status": by_status,
+        "suppressed": suppressed,
+        "finished": finished,
+        "percent": 100
+        if total == 0 and campaign.status == Status.COMPLETED
+        else (int(finished * 100 / total) if total else 0),
+        "opt_outs": OutboxMessage.objects.filter(campaign=campaign, opted_out_at__isnull=False).count(),
+        "replies": campaign.replies.count(),
+    }

@@ -1,0 +1,136 @@
+"""What comes back: delivery receipts, replies (an opt-out word withdraws consent at once) and one-click
+unsubscribes. All arrive from outside without a user, so each states its network-wide scope."""
+
+import re
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.core.scope import network_wide
+from crm.customers.models import Consent, ContactPoint, Customer
+from crm.customers.services.records import consent_record
+from crm.messaging import events
+from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
+from crm.timeline.services import event_record
+
+# "TD"/"T" (退订) in China, STOP elsewhere; matched on the whole reply, case- and space-insensitively.
+OPT_OUT_WORDS = frozenset({"TD", "T", "N", "退订", "STOP", "UNSUBSCRIBE", "STOPALL", "CANCEL", "END", "QUIT"})
+REPLY_WINDOW = timedelta(days=14)
+
+
+def is_opt_out(body: str) -> bool:
+    word = re.sub(r"[\s\.。!！]+", "", body or "").upper()
+    return word in OPT_OUT_WORDS
+
+
+def receipt_record(*, provider_message_id: str, idempotency_key: str, status: str, error: str = "") -> bool:
+    """A provider's delivery receipt. Matched by our idempotency key (the client reference), which exists
+    before our own "sent" write lands. Returns False when no message matches."""
+    with network_wide(reason="messaging: delivery receipt"):
+        messages = (
+            OutboxMessage.objects.filter(idempotency_key=idempotency_key)
+            if idempotency_key
+            else OutboxMessage.objects.filter(provider_message_id=provider_message_id)
+        )
+        now = timezone.now()
+        if status == "delivered":
+            updated = messages.filter(status__in=["sending", "sent", "uncertain"]).update(
+                status=OutboxMessage.Status.DELIVERED,
+                delivered_at=now,
+                provider_message_id=provider_message_id,
+            )
+            messages.filter(sent_at__isnull=True).update(sent_at=now)
+        else:
+            updated = messages.filter(status__in=["sending", "sent", "uncertain", "delivered"]).update(
+                status=OutboxMessage.Status.FAILED,
+                last_error=f"provider: {error or status}"[:2000],
+                provider_message_id=provider_message_id,
+            )
+        return bool(updated) or messages.exists()
+
+
+@transaction.atomic
+def reply_record(
+    *, sender: str, body: str, provider_message_id: str = "", received_at=None
+) -> InboundMessage:
+    """Store a reply and attribute it to the last message we sent that number. An opt-out word withdraws
+    SMS marketing consent of every customer with this number, before this function returns."""
+    with network_wide(reason="messaging: inbound reply"):
+        if provider_message_id:
+            existing = InboundMessage.objects.filter(provider_message_id=provider_message_id).first()
+            if existing is not None:
+                return existing
+        now = timezone.now()
+        last = (
+            OutboxMessage.objects.filter(recipient=sender, channel="sms", sent_at__gte=now - REPLY_WINDOW)
+            .order_by("-id")
+            .only("id", "customer_id", "dealer_id", "campaign_id")
+            .first()
+        )
+        opt_out = is_opt_out(body)
+        customer_ids = set(
+            ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=sender).values_list(
+                "customer_id", flat=True
+            )
+        )
+        reply = InboundMessage.objects.create(
+            sender=sender,
+            body=body[:2000],
+            received_at=received_at or now,
+            provider_message_id=provider_message_id,
+            customer_id=(last.customer_id if last else None) or (min(customer_ids) if customer_ids else None),
+            dealer_id=last.dealer_id if last else None,
+            in_reply_to_id=last.id if last else None,
+            campaign_id=last.campaign_id if last else None,
+            is_opt_out=opt_out,
+        )
+        if not opt_out and last is not None and last.campaign_id and reply.customer_id:
+            event_record(
+                customer_id=reply.customer_id,
+                kind=events.MESSAGE_REPLIED,
+                dealer_id=last.dealer_id,
+                data={
+                    "reply_id": reply.id,
+                    "campaign_id": last.campaign_id,
+                    "campaign_name": Campaign.objects.filter(id=last.campaign_id)
+                    .values_list("name", flat=True)
+                    .first(),
+                    "body": reply.body[:300],
+                    "sender": sender,
+                },
+            )
+        if opt_out:
+            for customer in Customer.objects.filter(id__in=customer_ids, merged_into__isnull=True):
+                consent_record(
+                    customer=customer,
+                    channel="sms",
+                    purpose=Consent.Purpose.MARKETING,
+                    status=Consent.Status.OPT_OUT,
+                    source=Consent.Source.REPLY,
+                )
+            if last is not None:
+                OutboxMessage.objects.filter(id=last.id).update(opted_out_at=now)
+        return reply
+
+
+@transaction.atomic
+def unsubscribe_record(*, idempotency_key: str) -> OutboxMessage | None:
+    """One-click unsubscribe from a marketing email: marketing consent on the channel is withdrawn at once."""
+    with network_wide(reason="messaging: unsubscribe link"):
+        message = (
+            OutboxMessage.objects.filter(idempotency_key=idempotency_key).select_related("customer").first()
+        )
+        if message is None or message.customer is None:
+            return None
+        consent_record(
+            customer=message.customer,
+            channel=message.channel,
+            purpose=Consent.Purpose.MARKETING,
+            status=Consent.Status.OPT_OUT,
+            source=Consent.Source.UNSUBSCRIBE,
+        )
+        if message.opted_out_at is None:
+            message.opted_out_at = timezone.now()
+            message.save(update_fields=["opted_out_at"])
+        return message

@@ -1,0 +1,81 @@
+"""Celery tasks: wake-up calls for work recorded in PostgreSQL. Each is short (one batch) and safe to run
+twice; the tick (every few seconds, from beat) re-wakes anything whose wake-up call was lost."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from crm.core.scope import network_wide
+from crm.messaging.models import Campaign, OutboxMessage
+from crm.messaging.services.campaigns import (
+    campaign_snapshot_batch,
+    campaigns_finish,
+    campaigns_resume_stalled,
+    campaigns_start_due,
+)
+from crm.messaging.services.care import care_programs_run
+from crm.messaging.services.outbox import outbox_deliver_batch, outbox_sweep_stale, outbox_wake
+
+PROGRESS_KEY = "messaging:progress:{channel}"
+
+
+@shared_task(name="crm.messaging.tasks.outbox_deliver", acks_late=True)
+def outbox_deliver(*, channel: str) -> int:
+    """Send one batch; if it was full, hand the baton to the next task (the chain ends when nothing is due)."""
+    claimed = outbox_deliver_batch(channel=channel)
+    if claimed:
+        cache.set(PROGRESS_KEY.format(channel=channel), timezone.now().timestamp(), timeout=300)
+    if claimed >= settings.MESSAGING_BATCH_SIZE:
+        outbox_wake(channel=channel)
+    elif claimed:
+        campaigns_finish()  # the chain ends here: a campaign whose last rows these were is done now
+    return claimed
+
+
+@shared_task(name="crm.messaging.tasks.campaign_snapshot", acks_late=True)
+def campaign_snapshot(*, campaign_id: int) -> bool:
+    return campaign_snapshot_batch(campaign_id=campaign_id)
+
+
+@shared_task(name="crm.messaging.tasks.messaging_tick", acks_late=True)
+def messaging_tick() -> dict:
+    """Every few seconds: sweep sends whose worker died, start scheduled campaigns, resume listings whose
+    chain was lost, complete finished campaigns, and wake senders where due messages wait and no sender
+    has made progress lately."""
+    report = {
+        "swept": outbox_sweep_stale(),
+        "started": campaigns_start_due(),
+        "resumed": campaigns_resume_stalled(idle_seconds=settings.MESSAGING_STALL_SECONDS),
+        "finished": campaigns_finish(),
+        "woken": [],
+    }
+    now = timezone.now()
+    for channel in settings.MESSAGING_CHANNELS:
+        last = cache.get(PROGRESS_KEY.format(channel=channel))
+        if last and now.timestamp() - float(last) < settings.MESSAGING_STALL_SECONDS:
+            continue
+        with network_wide(reason="messaging tick: anything due?"):
+            due = (
+                OutboxMessage.objects.filter(
+                    channel=channel, status=OutboxMessage.Status.QUEUED, scheduled_at__lte=now
+                )
+                .filter(
+                    ~Exists(
+                        Campaign.objects.filter(id=OuterRef("campaign_id")).exclude(
+                            status=Campaign.Status.SENDING
+                        )
+                    )
+                )
+                .exists()
+            )
+        if due:
+            outbox_wake(channel=channel, senders=settings.MESSAGING_SENDERS)
+            report["woken"].append(channel)
+    return report
+
+
+@shared_task(name="crm.messaging.tasks.care_messages", acks_late=True)
+def care_messages() -> int:
+    return care_programs_run()

@@ -1,0 +1,76 @@
+"""Endpoints the outside world calls: the SMS gateway's delivery receipts and inbound replies (signed
+with the shared secret), and the unsubscribe link in marketing emails (signed per message)."""
+
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm.messaging.links import unsubscribe_key
+from crm.messaging.services.replies import receipt_record, reply_record, unsubscribe_record
+
+
+def _signed_json(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
+    expected = hmac.new(settings.SMS_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
+        return None, JsonResponse({"message": "bad signature", "code": "bad_signature"}, status=403)
+    try:
+        payload = json.loads(request.body)
+        if not isinstance(payload, dict):
+            raise ValueError("not an object")
+    except ValueError as error:
+        return None, JsonResponse({"message": f"invalid JSON: {error}", "code": "invalid_json"}, status=400)
+    return payload, None
+
+
+@csrf_exempt
+@require_POST
+def sms_receipt(request: HttpRequest) -> JsonResponse:
+    payload, error = _signed_json(request)
+    if error:
+        return error
+    status = str(payload.get("status", ""))
+    if status not in {"delivered", "failed", "undelivered", "rejected", "expired"}:
+        return JsonResponse({"message": f"unknown status {status!r}", "code": "invalid_status"}, status=400)
+    matched = receipt_record(
+        provider_message_id=str(payload.get("id", ""))[:120],
+        idempotency_key=str(payload.get("client_ref", ""))[:160],
+        status=status,
+        error=str(payload.get("error", "")),
+    )
+    # 200 even when unmatched: a gateway retries non-2xx answers forever.
+    return JsonResponse({"matched": matched})
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request: HttpRequest) -> JsonResponse:
+    payload, error = _signed_json(request)
+    if error:
+        return error
+    sender, body = str(payload.get("from", "")).strip(), str(payload.get("body", ""))
+    if not sender:
+        return JsonResponse({"message": "'from' is required", "code": "invalid_sender"}, status=400)
+    reply = reply_record(sender=sender[:64], body=body, provider_message_id=str(payload.get("id", ""))[:120])
+    return JsonResponse({"id": reply.id, "opt_out": reply.is_opt_out})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a confirmation button (mail scanners follow links); POST unsubscribes. Mail clients'
+    one-click unsubscribe (RFC 8058) POSTs "List-Unsubscribe=One-Click" to the same address."""
+    key = unsubscribe_key(token)
+    if key is None:
+        return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        message = unsubscribe_record(idempotency_key=key)
+        if message is None:
+            return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
+        return render(request, "messaging/unsubscribe.html", {"done": True})
+    return render(request, "messaging/unsubscribe.html", {"token": token})
