@@ -87,7 +87,7 @@ def care_programs_run(*, now: datetime | None = None) -> int:
     listed = 0
     with network_wide(reason="care messages"):
         for program in (
-            CareProgram.objects.select_for_update(skip_locked=True)
+            CareProgram.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("template", "dealer")
             .filter(is_active=True)
         ):
