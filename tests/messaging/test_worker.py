@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, OutboxMessage
-from crm.messaging.services.campaigns import campaign_pause, campaign_resume
+from crm.messaging.services.campaigns import campaign_pause, campaign_progress, campaign_resume
 from crm.messaging.services.outbox import message_enqueue
 from tests.factories import VehicleFactory
 from tests.messaging.builders import campaign_running, customer_with, dealer_make, template_make
@@ -144,6 +144,9 @@ def test_marketing_listed_in_the_dealers_quiet_hours_waits_for_morning():
         with network_wide(reason="test"):
             message = OutboxMessage.objects.get(campaign=campaign)
         assert message.status == "queued"
+        with network_wide(reason="test"):
+            progress = campaign_progress(campaign=Campaign.objects.get(id=campaign.id))
+        assert (progress["waiting"], progress["waiting_until"]) == (1, message.scheduled_at)
         assert (
             message.scheduled_at.astimezone(zone).strftime("%H:%M") == f"{local + timedelta(hours=1):%H:%M}"
         )

@@ -12,7 +12,7 @@ from functools import partial
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -359,6 +359,10 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         if row["status"] == OutboxMessage.Status.SUPPRESSED:
             suppressed[row["reason"]] = suppressed.get(row["reason"], 0) + row["n"]
     listed = sum(by_status.values())
+    # Queued messages not yet due: marketing held back by the quiet hours (or a retry's back-off).
+    waiting = OutboxMessage.objects.filter(
+        campaign=campaign, status=OutboxMessage.Status.QUEUED, scheduled_at__gt=timezone.now()
+    ).aggregate(n=Count("id"), until=Min("scheduled_at"))
     total = (
         campaign.recipients if campaign.snapshot_done_at else max(listed, campaign.segment.last_count or 0)
     )
@@ -375,6 +379,8 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         "percent": 100
         if total == 0 and campaign.status == Status.COMPLETED
         else (int(finished * 100 / total) if total else 0),
+        "waiting": waiting["n"],
+        "waiting_until": waiting["until"],
         "opt_outs": OutboxMessage.objects.filter(campaign=campaign, opted_out_at__isnull=False).count(),
         "replies": campaign.replies.count(),
     }
