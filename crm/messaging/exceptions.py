@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.core.exceptions import ApplicationError
 
@@ -33,3 +34,46 @@ class CampaignStateError(ApplicationError):
 
 class SegmentFilterInvalid(ApplicationError):
     code = "segment_filter_invalid"
+
+
+class FieldInvalid(ApplicationError):
+    """A value the page's form should have caught; `field` names the form field to show it on."""
+
+    code = "invalid"
+
+    def __init_gettext_lazy(self, message=None, *, field: str = "", extra: dict | None = None):
+        self.field = field
+        super().__init_gettext_lazy(message, extra={**(extra or {}), "field": field})
+
+
+class TemplateInvalid(FieldInvalid):
+    code = "template_invalid"
+    default_message = gettext_lazy("This template cannot be saved.")
+
+
+class SegmentInvalid(FieldInvalid):
+    code = "segment_invalid"
+    default_message = gettext_lazy("This segment cannot be saved.")
+
+
+class CareProgramInvalid(FieldInvalid):
+    code = "care_program_invalid"
+    default_message = gettext_lazy("This care message cannot be saved.")
+
+
+class TemplateInUse(ApplicationError):
+    code = "template_in_use"
+    status = 409
+    default_message = gettext_lazy(
+        "A campaign waiting for approval or sending uses this template: its text, channel and purpose "
+        "cannot change until that campaign ends. Copy the template to make a new version."
+    )
+
+
+class SegmentInUse(ApplicationError):
+    code = "segment_in_use"
+    status = 409
+    default_message = gettext_lazy(
+        "A campaign waiting for approval or sending uses this segment: its filters cannot change until "
+        "that campaign ends. Create a new segment instead."
+    )

@@ -5,12 +5,12 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from crm.messaging.exceptions import PlaceholderUnknown
+from crm.messaging.exceptions import FieldInvalid, PlaceholderUnknown
 from crm.messaging.models import Channel, MessageTemplate, Purpose
 from crm.messaging.rendering import placeholders_unknown
 from crm.messaging.segments import segment_filters, to_json
 from crm.messaging.services.care import care_triggers
-from crm.messaging.services.library import TEMPLATE_PURPOSES, FieldInvalid
+from crm.messaging.services.library import TEMPLATE_PURPOSES
 from crm.network.forms import BootstrapFormMixin
 
 FILTER_PREFIX = "f_"

@@ -12,8 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.exceptions import ApplicationError, ConcurrentEdit, PermissionDenied
-from crm.messaging.exceptions import PlaceholderUnknown
+from crm.core.exceptions import ConcurrentEdit, PermissionDenied
+from crm.messaging.exceptions import (
+    CareProgramInvalid,
+    PlaceholderUnknown,
+    SegmentInUse,
+    SegmentInvalid,
+    TemplateInUse,
+    TemplateInvalid,
+)
 from crm.messaging.models import Campaign, CareProgram, Channel, MessageTemplate, Purpose, Segment
 from crm.messaging.rendering import placeholders_unknown
 from crm.messaging.segments import segment_customers, segment_filter_get, to_json
@@ -28,49 +35,6 @@ LOCKING_STATUSES = (
     Campaign.Status.PAUSED,
 )
 TEMPLATE_PURPOSES = (Purpose.MARKETING, Purpose.SERVICE)
-
-
-class FieldInvalid(ApplicationError):
-    """A value the page's form should have caught; `field` names the form field to show it on."""
-
-    code = "invalid"
-
-    def __init__(self, message=None, *, field: str = "", extra: dict | None = None):
-        self.field = field
-        super().__init__(message, extra={**(extra or {}), "field": field})
-
-
-class TemplateInvalid(FieldInvalid):
-    code = "template_invalid"
-    default_message = _("This template cannot be saved.")
-
-
-class SegmentInvalid(FieldInvalid):
-    code = "segment_invalid"
-    default_message = _("This segment cannot be saved.")
-
-
-class CareProgramInvalid(FieldInvalid):
-    code = "care_program_invalid"
-    default_message = _("This care message cannot be saved.")
-
-
-class TemplateInUse(ApplicationError):
-    code = "template_in_use"
-    status = 409
-    default_message = _(
-        "A campaign waiting for approval or sending uses this template: its text, channel and purpose "
-        "cannot change until that campaign ends. Copy the template to make a new version."
-    )
-
-
-class SegmentInUse(ApplicationError):
-    code = "segment_in_use"
-    status = 409
-    default_message = _(
-        "A campaign waiting for approval or sending uses this segment: its filters cannot change until "
-        "that campaign ends. Create a new segment instead."
-    )
 
 
 def _require_manager(by, dealer_id: int | None) -> None:
