@@ -148,6 +148,8 @@ class Campaign(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)
+    # Outbox counts by status when the campaign ended, for lists; the campaign's own page counts live.
+    summary = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -444,3 +444,23 @@ def test_a_claim_takes_at_most_its_limit_and_marks_only_those_sending():
     claimed = outbox_claim(channel="sms", limit=4)
     assert len(claimed) == 4
     assert sorted(m.id for m in rows(status=Status.SENDING)) == sorted(m.id for m in claimed)
+
+
+def test_an_ended_campaign_keeps_its_counts_for_the_lists(sms_gateway):
+    from crm.messaging.services.campaigns import campaign_cancel, campaigns_finish
+
+    dealer = dealer_make()
+    customer_with(dealer)
+    customer_with(dealer, sms=False)
+    with network_wide(reason="test"):
+        finished = campaign_running(dealer=dealer, template=template_make(dealer=dealer))
+        cancelled = campaign_running(dealer=dealer, template=template_make(dealer=dealer))
+    send_campaign(finished)
+    while not campaign_snapshot_batch(campaign_id=cancelled.id):
+        pass
+    assert campaigns_finish() == [finished.id]
+    with network_wide(reason="test"):
+        campaign_cancel(campaign=Campaign.objects.get(id=cancelled.id), by=cancelled.created_by)
+        summaries = dict(Campaign.objects.values_list("id", "summary"))
+    assert summaries[finished.id] == {"sent": 1, "suppressed": 1}
+    assert summaries[cancelled.id] == {"cancelled": 1, "suppressed": 1}

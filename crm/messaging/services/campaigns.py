@@ -180,7 +180,18 @@ def campaign_cancel(*, campaign: Campaign, by) -> Campaign:
         OutboxMessage.objects.filter(campaign=campaign, status=OutboxMessage.Status.QUEUED).update(
             status=OutboxMessage.Status.CANCELLED
         )
+        campaign.summary = _summary(campaign)
+    campaign.save(update_fields=["summary"])
     return campaign
+
+
+def _summary(campaign: Campaign) -> dict[str, int]:
+    return dict(
+        OutboxMessage.objects.filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
 
 def campaign_snapshot_batch(*, campaign_id: int, size: int | None = None) -> bool:
@@ -339,7 +350,8 @@ def campaigns_finish() -> list[int]:
                 campaign=campaign, status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING]
             ).exists():
                 campaign.status, campaign.finished_at = Status.COMPLETED, timezone.now()
-                campaign.save(update_fields=["status", "finished_at"])
+                campaign.summary = _summary(campaign)
+                campaign.save(update_fields=["status", "finished_at", "summary"])
                 finished.append(campaign.id)
     return finished
 

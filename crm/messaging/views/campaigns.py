@@ -130,9 +130,12 @@ def campaign_list(request):
         ]
     )
     has_next, campaigns = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-    counts = selectors.campaign_counts(campaign_ids=[c.id for c in campaigns if c.started_at])
+    # Ended campaigns carry their counts; only the ones still going are counted in the outbox.
+    counts = selectors.campaign_counts(
+        campaign_ids=[c.id for c in campaigns if c.started_at and not c.summary]
+    )
     for campaign in campaigns:
-        campaign.bar = _mini_bar(campaign, counts.get(campaign.id, {}))
+        campaign.bar = _mini_bar(campaign, campaign.summary or counts.get(campaign.id, {}))
         campaign.chip = STATUS_CHIPS[campaign.status]
         _names(campaign)
     by_status = dict(
