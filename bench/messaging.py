@@ -179,6 +179,10 @@ def bench_messaging(*, recipients: int, out, workers: int = 2) -> None:
             start_new_session=True,
         )
         try:
+            # Time to the first message starts at approval, not at the worker's boot.
+            deadline = time.monotonic() + 120
+            while not current_app.control.ping(timeout=1.0) and time.monotonic() < deadline:
+                pass
             for channel in ("sms", "email"):
                 with network_wide(reason="bench: campaign"):
                     template = MessageTemplate.objects.create(
