@@ -77,7 +77,7 @@ run: install seed
 	@echo "  Dealer CRM on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@$(MANAGE) demo_logins
 	@echo ""
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	WEB_PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
