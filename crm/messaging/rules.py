@@ -78,5 +78,12 @@ def quiet_hours_end(*, at: datetime, time_zone: str | None) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=zone)
 
 
+def dealer_time_zones(dealer_ids: Iterable[int | None]) -> dict[int, str]:
+    """{dealer id: time zone} for the quiet hours of messages sent on those dealers' behalf."""
+    from crm.network.models import Dealer
+
+    return dict(Dealer.objects.filter(id__in={d for d in dealer_ids if d}).values_list("id", "time_zone"))
+
+
 def frequency_window() -> timedelta:
     return timedelta(days=settings.MESSAGING_FREQUENCY_CAP_DAYS)

@@ -240,15 +240,9 @@ def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
     values = recipient_values(customers=customers, dealer_by_customer=dealer_by_customer)
     blocked = rules.consent_reasons(customer_ids=ids, channel=campaign.channel, purpose=campaign.purpose)
     blocked = rules.record_reasons(recipients=addresses, channel=campaign.channel) | blocked
-    zones = {}
-    if campaign.purpose == Purpose.MARKETING:
-        from crm.network.models import Dealer
-
-        zones = dict(
-            Dealer.objects.filter(id__in=set(dealer_by_customer.values()) - {None}).values_list(
-                "id", "time_zone"
-            )
-        )
+    zones = (
+        rules.dealer_time_zones(dealer_by_customer.values()) if campaign.purpose == Purpose.MARKETING else {}
+    )
     start = max(campaign.scheduled_at or timezone.now(), timezone.now())
     messages = []
     for customer in customers:

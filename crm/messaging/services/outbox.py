@@ -167,7 +167,7 @@ def _rules_apply(cursor, claimed: list[Claimed]) -> list[Claimed]:
     waiting: dict[int, datetime] = {}
     marketing = [m for m in to_customers if m.purpose == Purpose.MARKETING and m.id not in suppressed]
     if marketing:
-        zones = _dealer_time_zones({m.dealer_id for m in marketing})
+        zones = rules.dealer_time_zones(m.dealer_id for m in marketing)
         for message in marketing:
             end = rules.quiet_hours_end(at=now, time_zone=zones.get(message.dealer_id))
             if end is not None:
@@ -226,12 +226,6 @@ def _frequency_cap(cursor, messages: list[Claimed], now: datetime) -> dict[int, 
         else:
             counts[message.customer_id] = sent + 1
     return capped
-
-
-def _dealer_time_zones(dealer_ids: set) -> dict:
-    from crm.network.models import Dealer
-
-    return dict(Dealer.objects.filter(id__in={d for d in dealer_ids if d}).values_list("id", "time_zone"))
 
 
 _redis = None
