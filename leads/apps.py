@@ -9,6 +9,6 @@ class LeadsConfig(AppConfig):
     def ready(self) -> None:
         from leads import (
             events,  # noqa: F401 - registers the timeline kinds this app writes
-            messaging_hooks,  # noqa: F401 - segment filters, salesperson placeholders
+            registrations,  # noqa: F401 - header, landings, segment filters, salesperson placeholders
         )
         from leads.services import campaign_response  # noqa: F401 - opens leads from campaign replies

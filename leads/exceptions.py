@@ -9,6 +9,27 @@ class LeadAlreadyClaimed(ApplicationError):
     default_message = _("Someone else claimed this lead a moment ago.")
 
 
+class LeadAwaitingAcceptance(ApplicationError):
+    code = "lead_awaiting_acceptance"
+    status = 409
+    default_message = _(
+        "The OEM issued this lead and the dealer has not accepted it yet: your sales manager accepts it and "
+        "decides who follows it up."
+    )
+
+
+class LeadNotAwaitingAcceptance(ApplicationError):
+    code = "lead_not_awaiting_acceptance"
+    status = 409
+    default_message = _("This lead is not waiting for acceptance.")
+
+
+class RejectionReasonMissing(ApplicationError):
+    code = "rejection_reason_missing"
+    field = "reason"
+    default_message = _("Say why the lead is rejected: the OEM reads it.")
+
+
 class StageMoveNotAllowed(ApplicationError):
     code = "stage_move_not_allowed"
     status = 409
@@ -48,3 +69,32 @@ class InvalidSourceKey(ApplicationError):
     code = "invalid_source_key"
     status = 401
     default_message = _("Unknown or inactive lead source key.")
+
+
+class UploadExpired(ApplicationError):
+    code = "upload_expired"
+    default_message = _("The uploaded file is no longer available. Upload it again.")
+
+
+class ReferrerIsTheFriend(ApplicationError):
+    code = "referrer_is_the_friend"
+    default_message = _("That phone number is the referrer's own: enter the friend's number.")
+
+
+class QuestionnaireInvalid(ApplicationError):
+    """`extra["problems"]` lists {"field", "message"}: `field` names the part of the draft at fault
+    ("q-0-key", "q-1-options", "r-2-c-0-question", "title", …) or is empty for the whole draft."""
+
+    code = "questionnaire_invalid"
+    default_message = _("The questionnaire has mistakes; nothing was saved.")
+
+
+class QuestionnaireConflict(ApplicationError):
+    code = "questionnaire_conflict"
+    status = 409
+    default_message = _("Someone else changed the questionnaires at the same moment. Try again.")
+
+
+class CadencePolicyInvalid(ApplicationError):
+    code = "cadence_policy_invalid"
+    default_message = _("Each grade needs 1 ≤ at least ≤ default ≤ at most days.")

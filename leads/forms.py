@@ -1,11 +1,13 @@
 """Forms of the salesperson's and manager's pages. They only validate input; the services decide."""
 
+from datetime import datetime, timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.network.forms import BootstrapFormMixin
+from crm.core.forms import BootstrapFormMixin
 from leads.models import OPEN_GRADES, ContactAttempt, Grade, LeadType, LostVerdict, Stage
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -129,9 +131,14 @@ class LeadFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     page = forms.IntegerField(min_value=1, max_value=400, required=False)
 
-    def __init__(self, *args, sources=(), **kwargs):
+    def __init__(self, *args, sources=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [("", _("Any source")), *[(s.id, s.name) for s in sources]]
+        # A manager filters by salesperson (the team view's numbers link here with ?owner=<id>).
+        self.fields["owner"].choices = [
+            *self.OWNER_CHOICES,
+            *[(str(person.id), person.get_full_name() or person.username) for person in people],
+        ]
         for name, field in self.fields.items():
             css = "form-check-input" if name == "overdue" else "form-select form-select-sm"
             field.widget.attrs["class"] = css
@@ -275,3 +282,9 @@ class ReassignAllForm(BootstrapFormMixin, forms.Form):
         if data.get("to") and data.get("from_user") and data["to"] == data["from_user"]:
             raise forms.ValidationError(_("Choose someone else to take the leads."))
         return data
+
+
+def drive_slot_default() -> datetime:
+    """The next half hour, the usual start of a test drive booked on the spot."""
+    now = timezone.localtime()
+    return (now + timedelta(minutes=30 - now.minute % 30)).replace(second=0, microsecond=0)

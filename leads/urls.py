@@ -6,6 +6,7 @@ app_name = "leads"
 urlpatterns = [
     path("", views.lead_list, name="list"),
     path("my-day/", views.my_day, name="my_day"),
+    path("team/", views.team, name="team"),
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/lookup/", views.visit_lookup, name="visit_lookup"),
     path("approvals/", views.approvals, name="approvals"),

@@ -138,3 +138,91 @@ class VehicleFactory(ScopedFactory):
     model = "A6"
     year = 2024
     plate = factory.Sequence(lambda n: f"沪A{n:05d}")
+
+
+# --- The funnel -------------------------------------------------------------------------------------------
+# Leads are built through the services (capture, visit log), inside the scope the real caller would have,
+# so a factory-made lead carries the same clock, follow-up and timeline as one from the product.
+
+
+def lead_source(
+    dealer=None, *, code: str | None = None, name: str = "Dealer website", channel: str = "web_form", **extra
+):
+    """A lead source of `dealer` (or the OEM's own when `dealer` is None); the same code returns the same one."""
+    from leads.models import LeadSource
+
+    code = code or (f"web-{dealer.code}" if dealer is not None else "oem-web")
+    with network_wide(reason="test factory"):
+        source, _created = LeadSource.objects.get_or_create(
+            code=code, defaults={"name": name, "channel": channel, "dealer": dealer, **extra}
+        )
+    return source
+
+
+_DEALER_WEBSITE = object()
+
+
+def web_lead(
+    dealer,
+    *,
+    phone: str | None = None,
+    name: str = "Prospect",
+    owner=None,
+    arrived_at=None,
+    hours_ago: float | None = None,
+    source=_DEALER_WEBSITE,
+    type: str | None = None,  # noqa: A002 - the lead's field
+    models=(),
+):
+    """An internet lead (its first-response clock running) captured as public intake captures it: in the
+    dealer's scope, by nobody. `hours_ago` is a shorthand for `arrived_at`; the source is the dealer's website
+    unless another (or None) is given."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.core.scope import Scope, scoped
+    from leads.models import LeadType
+    from leads.services import lead_capture
+
+    if hours_ago is not None:
+        arrived_at = timezone.now() - timedelta(hours=hours_ago)
+    with scoped(Scope.dealers([dealer.id])):
+        return lead_capture(
+            dealer=dealer,
+            by=None,
+            name=name,
+            type=type or LeadType.INTERNET,
+            phones=[phone or random_cn_mobile()],
+            source=lead_source(dealer) if source is _DEALER_WEBSITE else source,
+            owner=owner,
+            models_of_interest=list(models),
+            **({"arrived_at": arrived_at} if arrived_at is not None else {}),
+        ).lead
+
+
+def walk_in(
+    seller,
+    dealer,
+    *,
+    phone: str | None = None,
+    name: str = "Walk-in",
+    grade: str = "",
+    arrived_at=None,
+    models=(),
+):
+    """A showroom visit logged by `seller`: a lead they own, with its call the next morning."""
+    from crm.core.scope import scoped
+    from crm.network.access import access_for
+    from leads.services import visit_log
+
+    with scoped(access_for(seller).scope):
+        return visit_log(
+            by=seller,
+            dealer=dealer,
+            phone=phone or random_cn_mobile(),
+            name=name,
+            grade=grade,
+            models_of_interest=list(models),
+            **({"arrived_at": arrived_at} if arrived_at is not None else {}),
+        ).lead

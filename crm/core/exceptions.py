@@ -8,9 +8,15 @@ class ApplicationError(Exception):
     status = 400
     default_message = _("The request could not be completed.")
 
-    def __init__(self, message=None, *, extra: dict | None = None):
+    # The input field the error is about, when there is one: forms show it beside that field and the API
+    # names it in "extra".
+    field: str | None = None
+
+    def __init__(self, message=None, *, extra: dict | None = None, field: str | None = None):
         self.message = message or self.default_message
         self.extra = extra or {}
+        if field is not None:
+            self.field = field
         super().__init__(str(self.message))
 
 

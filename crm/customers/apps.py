@@ -8,4 +8,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from crm.customers import events  # noqa: F401 - registers the timeline kinds this app writes
+        from crm.customers import (
+            events,  # noqa: F401 - registers the timeline kinds this app writes
+            registrations,  # noqa: F401 - header entries, the fallback landing
+        )

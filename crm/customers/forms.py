@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.forms import BootstrapFormMixin
 from crm.customers.models import Channel, Consent, ContactPoint, Customer, Language
 from crm.customers.services import CUSTOMER_EDITABLE_FIELDS
-from crm.network.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -9,3 +9,4 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.messaging import events, segments  # noqa: F401 - register timeline kinds and segment filters
+        from crm.messaging import registrations  # noqa: F401 - header entries

@@ -12,7 +12,15 @@ from functools import cached_property
 from django.db.models import Q
 
 from crm.core.scope import Scope
-from crm.network.models import DEALER_ROLES, Dealer, Role, RoleAssignment
+from crm.network.models import (
+    DEALER_ROLES,
+    NETWORK_ROLES,
+    OEM_OVERSIGHT_ROLES,
+    OEM_ROLES,
+    Dealer,
+    Role,
+    RoleAssignment,
+)
 
 _CACHE_ATTRIBUTE = "_crm_access"
 
@@ -28,7 +36,7 @@ class Access:
     @cached_property
     def scope(self) -> Scope:
         if self.is_network_wide:
-            return Scope.everything(reason="network role: " + ",".join(sorted(self.roles & _NETWORK_ROLES)))
+            return Scope.everything(reason="network role: " + ",".join(sorted(self.roles & NETWORK_ROLES)))
         return Scope.dealers(set(self.dealer_roles) | set(self.region_dealer_ids))
 
     @property
@@ -37,11 +45,11 @@ class Access:
 
     @property
     def is_network_wide(self) -> bool:
-        return bool(self.roles & _NETWORK_ROLES)
+        return bool(self.roles & NETWORK_ROLES)
 
     @property
     def is_oem(self) -> bool:
-        return bool(self.roles & {Role.OEM_ADMIN, Role.REGIONAL_MANAGER, Role.CALL_CENTRE_AGENT})
+        return bool(self.roles & OEM_ROLES)
 
     @property
     def is_read_only(self) -> bool:
@@ -75,14 +83,13 @@ class Access:
 
     @property
     def can_see_network(self) -> bool:
-        return self.has_role(Role.REGIONAL_MANAGER, Role.OEM_ADMIN)
+        return self.has_role(*OEM_OVERSIGHT_ROLES)
 
     def dealers_where(self, *roles: str) -> frozenset[int]:
         """Dealers at which the user holds one of `roles` (every dealer in scope for an OEM admin)."""
         return frozenset(d for d, held in self.dealer_roles.items() if held & set(roles))
 
 
-_NETWORK_ROLES = frozenset({Role.OEM_ADMIN, Role.CALL_CENTRE_AGENT})
 ANONYMOUS = Access(user_id=None)
 
 

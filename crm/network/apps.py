@@ -6,3 +6,6 @@ class NetworkConfig(AppConfig):
     name = "crm.network"
     label = "network"
     verbose_name = _("Dealer network")
+
+    def ready(self) -> None:
+        from crm.network import registrations  # noqa: F401 - header entries and landing pages

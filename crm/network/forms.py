@@ -2,27 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from crm.network.models import DEALER_ROLES, Role
-
-
-class BootstrapFormMixin:
-    """Gives every widget the Bootstrap class it needs, so templates render fields with one include."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_application_error(self, error) -> None:
-        """Show a service's typed error in the page, as the API shows it in its body."""
-        self.add_error(None, str(error.message))
+from crm.core.forms import BootstrapFormMixin
+from crm.network.models import DEALER_ROLES, Dealer, Role
 
 
 class StaffAddForm(BootstrapFormMixin, forms.Form):
@@ -48,3 +29,11 @@ class StaffAddForm(BootstrapFormMixin, forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+class ActingDealerForm(forms.Form):
+    dealer = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, dealers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dealer"].queryset = Dealer.objects.filter(id__in=[dealer.id for dealer in dealers])

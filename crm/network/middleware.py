@@ -1,7 +1,9 @@
+from django.shortcuts import render
 from django.utils import translation
 
 from crm.core.scope import scoped
 from crm.network.access import access_for
+from crm.network.exceptions import DealerChoiceRequired
 from crm.network.models import StaffProfile
 
 
@@ -19,6 +21,17 @@ class RequestScopeMiddleware:
         request.access = access_for(request.user)
         with scoped(request.access.scope):
             return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A page that needs to know for which dealer the user acts, when they work at several and chose
+        none, asks them (the API answers the same question with a 400 naming the `dealer` field)."""
+        if isinstance(exception, DealerChoiceRequired) and not request.path.startswith("/api/"):
+            return render(
+                request,
+                "network/dealer_choice.html",
+                {"choices": exception.extra["choices"], "next": request.get_full_path()},
+            )
+        return None
 
 
 class UserLanguageMiddleware:

@@ -109,9 +109,15 @@ class Role(models.TextChoices):
     OEM_ADMIN = "oem_admin", _("OEM admin")
 
 
+# Where a role is held: at a dealer, over a region, or network-wide (the check constraint below).
 DEALER_ROLES = frozenset({Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN})
 REGION_ROLES = frozenset({Role.REGIONAL_MANAGER})
 NETWORK_ROLES = frozenset({Role.CALL_CENTRE_AGENT, Role.OEM_ADMIN})
+# The groups the apps' permission rules speak of, named once here.
+SALES_ROLES = frozenset({Role.SALESPERSON, Role.SALES_MANAGER})  # work leads at their dealer
+DEALER_MANAGER_ROLES = frozenset({Role.SALES_MANAGER, Role.DEALER_ADMIN})  # approve, assign, run campaigns
+OEM_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.OEM_ADMIN, Role.CALL_CENTRE_AGENT})
+OEM_OVERSIGHT_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.OEM_ADMIN})  # see dealers' figures
 
 
 @tracked()

@@ -4,8 +4,10 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from crm.core.exceptions import NotFound
+from crm.network import permissions
 from crm.network.access import access_for, dealers_visible
-from crm.network.models import Brand, Dealer, Role, RoleAssignment
+from crm.network.exceptions import DealerChoiceRequired
+from crm.network.models import Brand, Dealer, RoleAssignment
 
 
 def _count_of(model, **filters):
@@ -39,10 +41,8 @@ def dealer_for_staff_page(*, user, dealer_id: int) -> tuple[Dealer, bool]:
     """The dealer and whether the user may change its staff. Dealer admins of the dealer and OEM admins
     manage; regional managers over its region read; anyone else gets NotFound."""
     access = access_for(user)
-    can_manage = access.has_role(Role.OEM_ADMIN) or access.has_role(Role.DEALER_ADMIN, dealer_id=dealer_id)
-    can_read = can_manage or (
-        access.has_role(Role.REGIONAL_MANAGER) and dealer_id in access.region_dealer_ids
-    )
+    can_manage = permissions.can_manage_dealer_staff(access, dealer_id)
+    can_read = permissions.can_read_dealer_staff(access, dealer_id)
     dealer = Dealer.objects.select_related("region").filter(id=dealer_id).first() if can_read else None
     if dealer is None:
         raise NotFound()
@@ -62,3 +62,51 @@ def staff_assignment_get(*, user, dealer: Dealer, assignment_id: int) -> RoleAss
     if assignment is None:
         raise NotFound()
     return assignment
+
+
+ACTING_DEALER_SESSION_KEY = "acting_dealer_id"
+
+
+def acting_dealer(*, user, roles, wanted=None) -> Dealer:
+    """The dealer a user acts for when an action needs one of `roles` there — one rule for the browser and
+    the API: the dealer named (`wanted`, an id from a form field, a query parameter or an API field), else
+    the only dealer where the user holds such a role.
+
+    Raises NotFound when the user holds none of `roles` anywhere, or names a dealer where they do not
+    (missing and not yours look the same); DealerChoiceRequired, listing the choices, when the user holds
+    them at several dealers and named none.
+    """
+    dealer_ids = access_for(user).dealers_where(*roles)
+    if wanted not in (None, ""):
+        try:
+            wanted_id = int(wanted)
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        dealer_ids = dealer_ids & {wanted_id}
+    if not dealer_ids:
+        raise NotFound()
+    if len(dealer_ids) > 1:
+        choices = Dealer.objects.filter(id__in=dealer_ids).order_by("code").values("id", "code", "name")
+        raise DealerChoiceRequired(extra={"choices": list(choices)})
+    dealer = Dealer.objects.select_related("region").filter(id=next(iter(dealer_ids))).first()
+    if dealer is None:
+        raise NotFound()
+    return dealer
+
+
+def acting_dealer_for_request(request, *, roles) -> Dealer:
+    """`acting_dealer` for a page: the dealer named by the request's `dealer` field or parameter, else the
+    one the user chose in the header (remembered in the session) when it fits `roles`, else the only one.
+    A user of several dealers who chose none is asked (DealerChoiceRequired), never given the first."""
+    wanted = request.POST.get("dealer") or request.GET.get("dealer")
+    if not wanted:
+        remembered = request.session.get(ACTING_DEALER_SESSION_KEY)
+        if remembered in access_for(request.user).dealers_where(*roles):
+            wanted = remembered
+    return acting_dealer(user=request.user, roles=roles, wanted=wanted)
+
+
+def dealers_worked_at(*, user) -> list[Dealer]:
+    """Every dealer where the user holds a dealer role: the header's dealer switcher when there are several."""
+    dealer_ids = access_for(user).dealer_ids
+    return list(Dealer.objects.filter(id__in=dealer_ids).order_by("code")) if len(dealer_ids) > 1 else []

@@ -5,44 +5,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy as _
 
-from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.core.exceptions import NotFound, PermissionDenied
 from crm.network.access import access_for
-from crm.network.models import DEALER_ROLES, Dealer, Role, RoleAssignment, StaffProfile
+from crm.network.exceptions import (
+    OwnRoleDeactivation,
+    RoleNotForDealer,
+    UnknownLanguage,
+    UsernameTaken,
+    WeakPassword,
+)
+from crm.network.models import DEALER_ROLES, Dealer, RoleAssignment, StaffProfile
+from crm.network.permissions import can_manage_dealer_staff
 
 User = get_user_model()
-
-
-class UsernameTaken(ApplicationError):
-    code = "username_taken"
-    status = 409
-    default_message = _("This username is already in use. Choose another one.")
-
-
-class WeakPassword(ApplicationError):
-    code = "weak_password"
-    default_message = _("This password is too weak.")
-
-
-class RoleNotForDealer(ApplicationError):
-    code = "role_not_for_dealer"
-    default_message = _("This role cannot be held at a dealer.")
-
-
-class OwnRoleDeactivation(ApplicationError):
-    code = "own_role_deactivation"
-    default_message = _("You cannot deactivate your own role.")
-
-
-class UnknownLanguage(ApplicationError):
-    code = "unknown_language"
-    default_message = _("This language is not available.")
-
-
-def can_manage_dealer_staff(*, by, dealer_id: int) -> bool:
-    access = access_for(by)
-    return access.has_role(Role.OEM_ADMIN) or access.has_role(Role.DEALER_ADMIN, dealer_id=dealer_id)
 
 
 @transaction.atomic
@@ -62,7 +38,7 @@ def staff_add(
     Preconditions: `by` is an OEM admin or a dealer admin of `dealer` (else PermissionDenied); `role` is a
     dealer role. An existing username is refused (UsernameTaken): a dealer admin must not be able to take
     over another dealer's account by naming it. Returns the new RoleAssignment."""
-    if not can_manage_dealer_staff(by=by, dealer_id=dealer.id):
+    if not can_manage_dealer_staff(access_for(by), dealer.id):
         raise PermissionDenied()
     if role not in DEALER_ROLES:
         raise RoleNotForDealer()
@@ -89,7 +65,7 @@ def staff_add(
 @transaction.atomic
 def staff_deactivate(*, by, assignment: RoleAssignment) -> RoleAssignment:
     """Switch one role assignment off (the user keeps their account and other roles)."""
-    if assignment.dealer_id is None or not can_manage_dealer_staff(by=by, dealer_id=assignment.dealer_id):
+    if assignment.dealer_id is None or not can_manage_dealer_staff(access_for(by), assignment.dealer_id):
         raise NotFound()
     if assignment.user_id == by.pk:
         raise OwnRoleDeactivation()

@@ -1,44 +1,42 @@
 """The network's pages: sign-in, the start page for each role, the OEM's dealer overview, dealer staff, and
 the language switch."""
 
-from contextlib import suppress
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound
+from crm.core.http import redirect_back
+from crm.core.navigation import landing_url
 from crm.network import selectors, services
-from crm.network.forms import LanguageForm, StaffAddForm
-from crm.network.models import Role
-
-CUSTOMER_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.CALL_CENTRE_AGENT)
+from crm.network.forms import ActingDealerForm, LanguageForm, StaffAddForm
 
 
 @require_GET
 def home(request):
-    """Send each role to the page its work starts from."""
+    """Send each role to the page its work starts from (the landings the apps registered)."""
     if not request.user.is_authenticated:
         return redirect("login")
-    access = request.access
-    if access.can_see_network:
-        return redirect("network_overview")
-    admin_dealers = sorted(access.dealers_where(Role.DEALER_ADMIN))
-    if admin_dealers and not access.has_role(*CUSTOMER_ROLES):
-        return redirect("dealer_staff", dealer_id=admin_dealers[0])
-    if access.has_role(Role.SALESPERSON, Role.SALES_MANAGER):
-        # Salespeople and their managers start from their day's leads; the core only knows the URL name.
-        with suppress(NoReverseMatch):
-            return redirect(reverse("leads:my_day"))
-    if access.roles:
-        return redirect("customers:search")
-    return render(request, "network/no_role.html")
+    target = landing_url(request.access)
+    if target is None:
+        return render(request, "network/no_role.html")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def acting_dealer_set(request):
+    """The header's dealer switcher, for staff of several dealers: remembered for the session."""
+    form = ActingDealerForm(request.POST, dealers=selectors.dealers_worked_at(user=request.user))
+    if form.is_valid():
+        request.session[selectors.ACTING_DEALER_SESSION_KEY] = form.cleaned_data["dealer"].id
+    return redirect_back(request, reverse("home"))
 
 
 @login_required

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.network.forms import BootstrapFormMixin
+from crm.core.forms import BootstrapFormMixin
 from crm.network.models import Dealer
 from leads.forms import ListField
 from leads.models import OPEN_GRADES

@@ -11,18 +11,14 @@ from django.utils import timezone
 from crm.customers.models import Customer
 from crm.customers.selectors import customer_search
 from crm.network.access import access_for
-from crm.network.models import Brand, Dealer, Role
+from crm.network.models import Brand, Dealer
 from crm.timeline.models import TimelineEvent
 from leads import events
 from leads.models import Lead, LeadSource
+from leads.permissions import can_take_phone_ins
 
 ISSUED_TODAY_LIMIT = 100
 DEALER_OPTIONS_LIMIT = 50
-
-
-def can_issue(access) -> bool:
-    """Who answers the OEM's 800 line and issues what callers ask for to the dealers."""
-    return access.is_authenticated and access.has_role(Role.CALL_CENTRE_AGENT, Role.OEM_ADMIN)
 
 
 def call_centre_sources() -> QuerySet[LeadSource]:
@@ -47,7 +43,7 @@ def dealers_for_phone_in(*, user, city: str, brand_id: int | None, search: str =
     """Active dealers selling the brand, in the caller's city (its beginning is enough) or, when the agent
     searches (a caller in a city without a dealer), by name, code or city."""
     search, city = search.strip(), city.strip()
-    if not can_issue(access_for(user)) or not (search or city):
+    if not can_take_phone_ins(access_for(user)) or not (search or city):
         return []
     dealers = Dealer.objects.filter(is_active=True)
     if search:
@@ -63,7 +59,7 @@ def dealers_for_phone_in(*, user, city: str, brand_id: int | None, search: str =
 
 def known_caller(*, user, phone: str) -> Customer | None:
     """The customer with exactly this phone, if the agent may see them (network-wide for the call centre)."""
-    if not can_issue(access_for(user)):
+    if not can_take_phone_ins(access_for(user)):
         return None
     query, customers = customer_search(user=user, text=phone, limit=1)
     if query.kind != "phone" or not customers:
@@ -79,7 +75,7 @@ def leads_issued_today(*, user) -> QuerySet[Lead]:
     """The leads this agent issued today, with their dealer and customer, newest first: one query.
 
     Only the agent's own lead.issued events name the leads, so the funnel stays the dealers' own."""
-    if not can_issue(access_for(user)):
+    if not can_take_phone_ins(access_for(user)):
         return Lead.objects.none()
     issued = (
         TimelineEvent.objects.filter(kind=events.LEAD_ISSUED, actor=user, occurred_at__gte=_today_start())

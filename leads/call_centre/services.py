@@ -3,23 +3,18 @@ friend an owner refers. Each is one transaction composed of the funnel's own ser
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from crm.core.exceptions import ApplicationError
 from crm.customers.models import Channel, Consent, Customer
 from crm.customers.services import consent_record
+from crm.network.access import access_for
 from crm.network.models import Dealer
+from leads.exceptions import ReferrerIsTheFriend
 from leads.models import ContactAttempt, LeadSource, LeadType
+from leads.permissions import can_work_dealer, require
 from leads.services import Capture, contact_log, lead_capture, lead_grade, lead_issue
-from leads.services.common import require_sales_role
 
 # The channels the agent asks about before the lead goes out (marketing calls and SMS).
 CONSENT_CHANNELS = (Channel.SMS, Channel.PHONE)
-
-
-class ReferrerIsTheFriend(ApplicationError):
-    code = "referrer_is_the_friend"
-    default_message = gettext_lazy("That phone number is the referrer's own: enter the friend's number.")
 
 
 @transaction.atomic
@@ -78,7 +73,7 @@ def dealer_phone_in_record(
     """A salesperson takes a call at the dealer: a phone lead owned by them, and the call itself is its
     first contact (verified, so the first-response time is measured and met at once). When the caller's
     open lead here belongs to a colleague, the call is only noted on that lead (Capture.owned_by_other)."""
-    require_sales_role(by, dealer.id)
+    require(can_work_dealer(access_for(by), dealer.id))
     capture = lead_capture(
         dealer=dealer,
         by=by,
@@ -117,7 +112,7 @@ def referral_record(
 ) -> Capture:
     """An owner brings a friend: a referral lead owned by the salesperson, naming the referrer in its note
     and in its answers ({"referred_by": customer id}), so loyalty can reward the referrer later."""
-    require_sales_role(by, dealer.id)
+    require(can_work_dealer(access_for(by), dealer.id))
     text = _("Referred by %(name)s") % {"name": referrer.name}
     capture = lead_capture(
         dealer=dealer,

@@ -13,19 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import NotFound
+from crm.core.http import service_call
 from crm.customers.normalize import digits
 from crm.customers.selectors import customer_get
-from leads import screens
+from leads import permissions
+from leads import selectors as lead_selectors
 from leads.call_centre import selectors, services
 from leads.call_centre.forms import DealerPhoneInForm, PhoneInForm, ReferralForm
 from leads.forms import GRADE_MEANINGS
-from leads.views.common import _call, _person
+from leads.views.common import person, sales_dealer
 
 MIN_LOOKUP_DIGITS = 7
 
 
 def _agent(request) -> None:
-    if not selectors.can_issue(request.access):
+    if not permissions.can_take_phone_ins(request.access):
         raise Http404
 
 
@@ -71,7 +73,7 @@ def phone_in(request):
     must_choose_dealer = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        capture, error = _call(
+        capture, error = service_call(
             services.phone_in_record,
             by=request.user,
             source=data["source"],
@@ -146,25 +148,11 @@ def phone_in_dealers(request):
 # At the dealer ----------------------------------------------------------------------------------------
 
 
-def _sales_dealer(request):
-    """The dealer where the user sells (the one asked for, if they sell at several)."""
-    dealer_ids = screens.sales_dealer_ids(request.access)
-    if not dealer_ids:
-        raise Http404
-    wanted = _int(request.POST.get("dealer") or request.GET.get("dealer"))
-    dealer = screens.dealer_get(
-        user=request.user, dealer_id=wanted if wanted in dealer_ids else dealer_ids[0]
-    )
-    if dealer is None:
-        raise Http404
-    return dealer
-
-
 def _page_context(request, dealer, form) -> dict:
     return {
         "form": form,
         "dealer": dealer,
-        "models": screens.dealer_models(dealer_id=dealer.id),
+        "models": lead_selectors.dealer_models(dealer_id=dealer.id),
         "chosen_models": (form["models"].value() or []) if form.is_bound else [],
     }
 
@@ -173,12 +161,12 @@ def _page_context(request, dealer, form) -> dict:
 @require_http_methods(["GET", "POST"])
 def dealer_phone_in(request):
     """A salesperson takes a call: a phone lead of their own, with the call as its verified first contact."""
-    dealer = _sales_dealer(request)
+    dealer = sales_dealer(request)
     form = DealerPhoneInForm(request.POST or None)
     owned = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        capture, error = _call(
+        capture, error = service_call(
             services.dealer_phone_in_record,
             by=request.user,
             dealer=dealer,
@@ -204,9 +192,8 @@ def dealer_phone_in(request):
     context = _page_context(request, dealer, form)
     context.update(
         owned=owned,
-        owner=_person(owned.owned_by_other) if owned else "",
+        owner=person(owned.owned_by_other) if owned else "",
         grades=GRADE_MEANINGS,
-        dealers=len(screens.sales_dealer_ids(request.access)) > 1,
     )
     return render(request, "leads/call_centre/dealer_phone_in.html", context)
 
@@ -215,11 +202,11 @@ def dealer_phone_in(request):
 @require_GET
 def dealer_phone_in_lookup(request):
     """As the phone is typed: does the dealer know this caller, and whose is their open lead? (HTMX)"""
-    dealer = _sales_dealer(request)
+    dealer = sales_dealer(request)
     phone = request.GET.get("phone", "")
     searched = len(digits(phone)) >= MIN_LOOKUP_DIGITS
     found = (
-        screens.returning_customer(user=request.user, dealer_id=dealer.id, phone=phone) if searched else None
+        lead_selectors.returning_customer(user=request.user, dealer_id=dealer.id, phone=phone) if searched else None
     )
     return render(request, "leads/call_centre/_dealer_caller.html", {"found": found, "searched": searched})
 
@@ -228,7 +215,7 @@ def dealer_phone_in_lookup(request):
 @require_http_methods(["GET", "POST"])
 def referral(request, customer_id: int):
     """An owner brings a friend: the friend's referral lead, naming the owner who referred them."""
-    dealer = _sales_dealer(request)
+    dealer = sales_dealer(request)
     try:
         referrer = customer_get(user=request.user, customer_id=customer_id)
     except NotFound as error:
@@ -237,7 +224,7 @@ def referral(request, customer_id: int):
     owned = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        capture, error = _call(
+        capture, error = service_call(
             services.referral_record,
             by=request.user,
             dealer=dealer,
@@ -265,7 +252,6 @@ def referral(request, customer_id: int):
     context.update(
         referrer=referrer,
         owned=owned,
-        owner=_person(owned.owned_by_other) if owned else "",
-        dealers=len(screens.sales_dealer_ids(request.access)) > 1,
+        owner=person(owned.owned_by_other) if owned else "",
     )
     return render(request, "leads/call_centre/referral.html", context)

@@ -6,7 +6,7 @@ from pathlib import PurePath
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.network.forms import BootstrapFormMixin
+from crm.core.forms import BootstrapFormMixin
 from leads.spreadsheets import DEFAULT_LEAD_FIELDS, SpreadsheetError, Table, read_table
 
 MAX_UPLOAD_BYTES = 20_000_000

@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role
-from leads.imports.services import IMPORT_ROLES
+from leads import permissions
 from leads.models import Campaign, LeadSource
 
 
@@ -16,17 +16,12 @@ def import_dealers(*, user) -> QuerySet[Dealer]:
     dealers = Dealer.objects.filter(is_active=True).order_by("name", "id")
     if access.has_role(Role.OEM_ADMIN):
         return dealers
-    return dealers.filter(id__in=access.dealers_where(*IMPORT_ROLES))
-
-
-def can_import(*, user) -> bool:
-    access = access_for(user)
-    return access.has_role(Role.OEM_ADMIN) or bool(access.dealers_where(*IMPORT_ROLES))
+    return dealers.filter(id__in=access.dealers_where(*permissions.IMPORT_ROLES))
 
 
 def import_sources(*, user, dealer: Dealer | None) -> QuerySet[LeadSource]:
     """Active sources of `dealer` and the OEM-wide ones (no dealer), the dealer's own first."""
-    own = Q(dealer=dealer) if dealer is not None and can_import(user=user) else Q(pk__in=[])
+    own = Q(dealer=dealer) if dealer is not None and permissions.can_import(access_for(user)) else Q(pk__in=[])
     return (
         LeadSource.objects.filter(own | Q(dealer__isnull=True), is_active=True)
         .select_related("dealer")
@@ -35,5 +30,5 @@ def import_sources(*, user, dealer: Dealer | None) -> QuerySet[LeadSource]:
 
 
 def import_campaigns(*, user, dealer: Dealer | None) -> QuerySet[Campaign]:
-    own = Q(dealer=dealer) if dealer is not None and can_import(user=user) else Q(pk__in=[])
+    own = Q(dealer=dealer) if dealer is not None and permissions.can_import(access_for(user)) else Q(pk__in=[])
     return Campaign.objects.filter(own | Q(dealer__isnull=True)).order_by("-starts_on", "name", "id")

@@ -8,21 +8,20 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from crm.core.exceptions import ApplicationError, PermissionDenied
+from crm.core.exceptions import ApplicationError
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role
+from crm.network.models import Dealer
+from leads.exceptions import UploadExpired
 from leads.models import Campaign, Grade, LeadSource, LeadType
+from leads.permissions import can_grade_imports_at, can_import_at, require
 from leads.services import lead_capture, lead_grade
-from leads.services.common import SALES_ROLES
 from leads.spreadsheets import Table
 
 UPLOAD_TTL_SECONDS = 3600
 IMPORT_LOCK_SECONDS = 600
-IMPORT_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
 CHANNEL_TYPES = {
     LeadSource.Channel.PHONE: LeadType.PHONE,
     LeadSource.Channel.CALL_CENTRE: LeadType.PHONE,
@@ -31,11 +30,6 @@ CHANNEL_TYPES = {
     LeadSource.Channel.REFERRAL: LeadType.REFERRAL,
     LeadSource.Channel.SHOWROOM: LeadType.WALK_IN,
 }
-
-
-class UploadExpired(ApplicationError):
-    code = "upload_expired"
-    default_message = gettext_lazy("The uploaded file is no longer available. Upload it again.")
 
 
 def upload_store(*, data: bytes, filename: str, **details) -> str:
@@ -73,11 +67,7 @@ def upload_import_release(*, token: str) -> None:
 
 def require_importer(*, by, dealer: Dealer) -> None:
     """Sales managers and dealer admins of the dealer; OEM admins anywhere."""
-    access = access_for(by)
-    if access.has_role(Role.OEM_ADMIN):
-        return
-    if not access.has_role(*IMPORT_ROLES, dealer_id=dealer.id):
-        raise PermissionDenied()
+    require(can_import_at(access_for(by), dealer.id))
 
 
 @dataclass
@@ -147,7 +137,7 @@ def leads_import(
     lead_type = CHANNEL_TYPES.get(source.channel, LeadType.INTERNET)
     # lead_grade is for sales staff: a dealer admin's list keeps its grades in the lead's note instead.
     access = access_for(by)
-    may_grade = access.has_role(Role.OEM_ADMIN) or access.has_role(*SALES_ROLES, dealer_id=dealer.id)
+    may_grade = can_grade_imports_at(access, dealer.id)
     imported = []
     for row in rows:
         values = row.values

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from leads import permissions
+from leads.exceptions import UploadExpired
 from leads.imports import selectors, services
 from leads.imports.forms import (
     FIELD_LABELS,
@@ -32,7 +34,7 @@ TABLE_CAP = 200
 
 
 def _require_importer(request) -> None:
-    if not selectors.can_import(user=request.user):
+    if not permissions.can_import(request.access):
         raise Http404
 
 
@@ -40,7 +42,7 @@ def _upload(request, token: str) -> dict:
     _require_importer(request)
     try:
         return services.upload_load(token=token, owner_id=request.user.pk)
-    except services.UploadExpired as error:
+    except UploadExpired as error:
         raise Http404 from error
 
 

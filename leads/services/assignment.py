@@ -12,12 +12,22 @@ from crm.network.access import access_for
 from crm.network.models import Dealer, Role
 from crm.timeline.services import event_record
 from leads import events
-from leads.exceptions import LeadAlreadyClaimed, NoSalespersonAvailable
+from leads.exceptions import (
+    LeadAlreadyClaimed,
+    LeadAwaitingAcceptance,
+    LeadClosed,
+    LeadNotAwaitingAcceptance,
+    NoSalespersonAvailable,
+    RejectionReasonMissing,
+)
 from leads.models import OPEN_STAGES, FollowUp, Lead, LeadSource, LeadType, Stage
+from leads.permissions import can_manage_dealer, require
 from leads.services.capture import Capture, lead_capture
-from leads.services.common import MANAGER_ROLES, lock_lead, require_open, require_sales_role, stage_record
+from leads.services.common import lock_lead, require_open, stage_record
 
 User = get_user_model()
+# An OEM-issued lead is claimable once accepted; a dealer's own lead always.
+CLAIMABLE_ACCEPTANCE = (Lead.Acceptance.NOT_ISSUED, Lead.Acceptance.ACCEPTED)
 
 
 def _set_owner(*, lead: Lead, owner, by) -> None:
@@ -48,16 +58,26 @@ def _active_salespeople(dealer_id: int):
 @transaction.atomic
 def lead_claim(*, lead: Lead, by) -> Lead:
     """A salesperson takes an unowned lead. Of two claiming at the same instant exactly one wins: the
-    owner is set by one conditional UPDATE, and the loser is told who has it."""
-    require_sales_role(by, lead.dealer_id, roles=(Role.SALESPERSON,))
+    owner is set by one conditional UPDATE, and the loser is told who has it. An OEM-issued lead waits for
+    the dealer's manager to accept it first (LeadAwaitingAcceptance): the manager decides where it goes,
+    and a lead never moves away from a salesperson who thought it theirs."""
+    require(access_for(by).has_role(Role.SALESPERSON, dealer_id=lead.dealer_id))
     require_open(lead)
+    if lead.acceptance == Lead.Acceptance.PENDING:
+        raise LeadAwaitingAcceptance()
     now = timezone.now()
-    won = Lead.objects.filter(id=lead.id, owner__isnull=True, stage__in=OPEN_STAGES).update(
+    won = Lead.objects.filter(
+        id=lead.id, owner__isnull=True, stage__in=OPEN_STAGES, acceptance__in=CLAIMABLE_ACCEPTANCE
+    ).update(
         owner=by, assigned_at=now, version=F("version") + 1, updated_at=now
     )
     if not won:
-        holder = Lead.objects.filter(id=lead.id).values_list("owner__username", flat=True).first()
-        raise LeadAlreadyClaimed(extra={"owner": holder})
+        current = Lead.objects.filter(id=lead.id).values("owner__username", "acceptance", "stage").first()
+        if current and current["acceptance"] == Lead.Acceptance.PENDING:
+            raise LeadAwaitingAcceptance()
+        if current and current["stage"] not in OPEN_STAGES:
+            raise LeadClosed()
+        raise LeadAlreadyClaimed(extra={"owner": current["owner__username"] if current else None})
     lead = lock_lead(lead.id)
     FollowUp.objects.filter(lead=lead, done_at__isnull=True).update(assigned_to=by)
     event_record(
@@ -74,7 +94,7 @@ def lead_claim(*, lead: Lead, by) -> Lead:
 def lead_assign(*, lead: Lead, to, by) -> Lead:
     """A manager gives a lead to one of the dealer's active salespeople."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if not _active_salespeople(lead.dealer_id).filter(pk=to.pk).exists():
         raise ApplicationError(
@@ -110,7 +130,7 @@ def round_robin_pick(*, dealer: Dealer, excluded=None):
 @transaction.atomic
 def lead_assign_round_robin(*, lead: Lead, by) -> Lead:
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     _set_owner(lead=lead, owner=round_robin_pick(dealer=lead.dealer), by=by)
     return lead
@@ -120,7 +140,7 @@ def lead_assign_round_robin(*, lead: Lead, by) -> Lead:
 def leads_reassign_all(*, dealer: Dealer, from_user, by, to=None) -> int:
     """Move every open lead of a departing salesperson in one step, to one colleague or spread by
     round-robin; nothing is left without an owner. Returns how many moved."""
-    require_sales_role(by, dealer.id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), dealer.id))
     if to is not None and not _active_salespeople(dealer.id).filter(pk=to.pk).exists():
         raise ApplicationError(
             _("%(name)s is not an active salesperson at this dealer.") % {"name": to.get_username()}
@@ -201,14 +221,16 @@ def lead_issue(
 
 @transaction.atomic
 def lead_accept(*, lead: Lead, by, assign_to=None) -> Lead:
-    """The dealer accepts an issued lead and assigns it (to `assign_to`, else by round-robin)."""
+    """The dealer accepts an issued lead and assigns it: to `assign_to` when the manager names someone, else
+    to the salesperson who already holds it, else by round-robin. A lead never leaves its owner silently."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), lead.dealer_id))
     if lead.acceptance != Lead.Acceptance.PENDING:
-        raise ApplicationError(_("This lead is not waiting for acceptance."))
+        raise LeadNotAwaitingAcceptance()
     Lead.objects.filter(id=lead.id).update(acceptance=Lead.Acceptance.ACCEPTED)
     lead.acceptance = Lead.Acceptance.ACCEPTED
-    _set_owner(lead=lead, owner=assign_to or round_robin_pick(dealer=lead.dealer), by=by)
+    if assign_to is not None or lead.owner_id is None:
+        _set_owner(lead=lead, owner=assign_to or round_robin_pick(dealer=lead.dealer), by=by)
     event_record(
         customer_id=lead.customer_id,
         kind=events.LEAD_ACCEPTANCE,
@@ -223,11 +245,11 @@ def lead_accept(*, lead: Lead, by, assign_to=None) -> Lead:
 def lead_reject(*, lead: Lead, by, reason: str) -> Lead:
     """The dealer refuses an issued lead with a reason the OEM sees; the lead closes."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), lead.dealer_id))
     if lead.acceptance != Lead.Acceptance.PENDING:
-        raise ApplicationError(_("This lead is not waiting for acceptance."))
+        raise LeadNotAwaitingAcceptance()
     if not reason.strip():
-        raise ApplicationError(_("Say why the lead is rejected: the OEM reads it."))
+        raise RejectionReasonMissing()
     Lead.objects.filter(id=lead.id).update(
         acceptance=Lead.Acceptance.REJECTED, rejection_reason=reason.strip()[:300]
     )

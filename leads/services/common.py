@@ -8,9 +8,9 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from crm.core.exceptions import NotFound, PermissionDenied
+from crm.core.exceptions import NotFound
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role
+from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events
 from leads.exceptions import CadenceOutOfRange, LeadClosed
@@ -24,24 +24,12 @@ from leads.models import (
     Lead,
     StageChange,
 )
+from leads.permissions import can_manage_dealer, require
 
 # The defaults Chinese dealers commonly use (days between follow-ups), when the OEM has set no policy.
 DEFAULT_CADENCE_DAYS = {Grade.O: 2, Grade.H: 2, Grade.A: 4, Grade.B: 7, Grade.C: 15}
 # Stages in funnel order: a lead only ever advances automatically.
 FUNNEL_ORDER = list(FUNNEL_STAGES)
-SALES_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER)
-MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
-
-
-def require_sales_role(by, dealer_id: int, roles=SALES_ROLES) -> None:
-    """`by` works in sales (or, for `roles`, holds one of them) at the lead's dealer."""
-    access = access_for(by)
-    if access.has_role(Role.OEM_ADMIN) and roles is not MANAGER_ROLES:
-        return
-    if not access.has_role(*roles, dealer_id=dealer_id):
-        raise PermissionDenied()
-
-
 def require_open(lead: Lead) -> None:
     if lead.stage not in OPEN_STAGES:
         raise LeadClosed()
@@ -69,7 +57,7 @@ def cadence_days(*, dealer_id: int, grade: str) -> int:
 @transaction.atomic
 def cadence_set(*, dealer: Dealer, grade: str, days: int, by) -> DealerCadence:
     """A dealer picks its own interval for a grade, inside the range the OEM allows."""
-    require_sales_role(by, dealer.id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), dealer.id))
     policy = CadencePolicy.objects.filter(grade=grade).first()
     low, high = (policy.min_days, policy.max_days) if policy else (1, 30)
     if not low <= days <= high:

@@ -7,14 +7,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from crm.core.exceptions import PermissionDenied
 from crm.customers.models import Channel, Consent, ContactPoint
 from crm.customers.services import consent_record
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role
+from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events, sla
 from leads.models import OPEN_GRADES, ContactAttempt, FollowUp, Lead, LeadType, ShowroomVisit, Stage
+from leads.permissions import can_contact_lead, can_work_dealer, require
 from leads.services.capture import lead_capture
 from leads.services.common import (
     CALLBACK_REASONS,
@@ -23,7 +23,6 @@ from leads.services.common import (
     local_morning,
     lock_lead,
     require_open,
-    require_sales_role,
     stage_advance,
     user_or_none,
 )
@@ -34,18 +33,6 @@ UNANSWERED = (
     ContactAttempt.Outcome.BUSY,
     ContactAttempt.Outcome.LEFT_MESSAGE,
 )
-
-
-def _may_contact(by, lead: Lead) -> None:
-    """The owner, the dealer's managers, a salesperson on an unowned lead, or the call centre."""
-    access = access_for(by)
-    if access.has_role(Role.OEM_ADMIN, Role.CALL_CENTRE_AGENT):
-        return
-    if access.has_role(Role.SALES_MANAGER, Role.DEALER_ADMIN, dealer_id=lead.dealer_id):
-        return
-    if access.has_role(Role.SALESPERSON, dealer_id=lead.dealer_id) and lead.owner_id in (None, by.pk):
-        return
-    raise PermissionDenied()
 
 
 @transaction.atomic
@@ -64,7 +51,7 @@ def contact_log(
     only claimed). Unanswered attempts are counted; an invalid number is marked on the customer; a
     request not to be contacted withdraws marketing consent at once."""
     lead = lock_lead(lead.id)
-    _may_contact(by, lead)
+    require(can_contact_lead(access_for(by), lead))
     require_open(lead)
     return _contact_record(
         lead=lead,
@@ -175,7 +162,7 @@ def visit_log(
     visit joins the customer's open lead here (whoever owns it — the caller is told whose it is) or opens
     a walk-in lead owned by the salesperson; the lead moves to "visited", takes the grade, and a call is
     scheduled for the next morning. Without a phone the visit still counts in showroom traffic."""
-    require_sales_role(by, dealer.id)
+    require(can_work_dealer(access_for(by), dealer.id))
     arrived_at = arrived_at or timezone.now()
     models_of_interest = [m for m in models_of_interest if m]
     if not phone.strip():

@@ -12,17 +12,17 @@ from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError, NotFound
 from crm.customers.services import vehicle_register
+from crm.network.access import access_for
 from crm.network.models import Role, RoleAssignment
 from crm.timeline.services import event_record
 from leads import events
 from leads.exceptions import DemoCarTaken, LostVerdictPending, StageMoveNotAllowed
 from leads.models import OPEN_STAGES, DemoCar, FollowUp, Grade, Lead, LostVerdict, Order, Stage, TestDrive
+from leads.permissions import can_manage_dealer, can_work_dealer, require
 from leads.services.common import (
-    MANAGER_ROLES,
     follow_up_by_grade,
     lock_lead,
     require_open,
-    require_sales_role,
     stage_advance,
     stage_record,
 )
@@ -42,7 +42,7 @@ MANUAL_MOVES = {
 @transaction.atomic
 def lead_move(*, lead: Lead, to_stage: str, by) -> Lead:
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if to_stage not in MANUAL_MOVES.get(lead.stage, set()):
         raise StageMoveNotAllowed(extra={"from": lead.stage, "to": to_stage})
@@ -56,7 +56,7 @@ def test_drive_book(
 ) -> TestDrive:
     """Book a demo car for a slot; the database refuses an overlapping booking of the same car."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if demo_car.dealer_id != lead.dealer_id or not demo_car.is_active:
         raise NotFound()
@@ -86,7 +86,7 @@ def test_drive_book(
 @transaction.atomic
 def test_drive_outcome(*, drive: TestDrive, by, status: str, outcome: str = "") -> TestDrive:
     lead = lock_lead(drive.lead_id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     TestDrive.objects.filter(id=drive.id).update(status=status, outcome=outcome.strip())
     drive.refresh_from_db()
     return drive
@@ -108,7 +108,7 @@ def order_quote(
 ) -> Order:
     """A quote moves the lead into negotiation."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if discount > list_price:
         raise ApplicationError(_("The discount cannot exceed the price."))
@@ -135,7 +135,7 @@ def order_place(
 ) -> Order:
     """The customer signs: the lead is ordered (grade O) and followed up until delivery."""
     lead = lock_lead(order.lead_id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     Order.objects.filter(id=order.id, status=Order.Status.QUOTED).update(
         status=Order.Status.ORDERED,
@@ -172,7 +172,7 @@ def order_deliver(
     "delivered" event is written for loyalty and surveys to react to, and the sales call-backs are
     scheduled: day 3 by the salesperson, day 7 by the sales manager, and a one-month check."""
     lead = lock_lead(order.lead_id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     if order.status != Order.Status.ORDERED or lead.stage != Stage.ORDERED:
         raise StageMoveNotAllowed(_("Only an ordered car can be delivered."))
     now = timezone.now()
@@ -236,7 +236,7 @@ def lost_propose(
     """The salesperson proposes "lost" (or "frozen": not in the market for now) with a reason; the lead
     stays open until a manager decides."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if reason == LostVerdict.Reason.COMPETITOR_BRAND and not competitor_brand.strip():
         raise ApplicationError(_("Name the brand the customer bought."))
@@ -268,7 +268,7 @@ def lost_decide(*, verdict: LostVerdict, by, approve: bool, note: str = "") -> L
     """A manager approves (the lead closes as lost, F1, or frozen, F2) or sends it back (the salesperson
     keeps following up)."""
     lead = lock_lead(verdict.lead_id)
-    require_sales_role(by, lead.dealer_id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), lead.dealer_id))
     updated = LostVerdict.objects.filter(id=verdict.id, status=LostVerdict.Status.PROPOSED).update(
         status=LostVerdict.Status.APPROVED if approve else LostVerdict.Status.RETURNED,
         decided_by=by,

@@ -6,10 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError
+from crm.network.access import access_for
 from crm.timeline.services import event_record
 from leads import events
 from leads.models import OPEN_GRADES, Lead, Questionnaire
-from leads.services.common import follow_up_by_grade, lock_lead, require_open, require_sales_role
+from leads.permissions import can_work_dealer, require
+from leads.services.common import follow_up_by_grade, lock_lead, require_open
 
 
 def grade_from_answers(*, questionnaire: Questionnaire, answers: dict) -> str:
@@ -40,7 +42,7 @@ def lead_answers_record(*, lead: Lead, by, answers: dict) -> Lead:
     """Store the screening answers and grade the lead with the questionnaire in use (the lead keeps that
     version). A grade set by hand stays until the salesperson changes it."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     questionnaire = questionnaire_active()
     if questionnaire is None:
@@ -60,7 +62,7 @@ def lead_answers_record(*, lead: Lead, by, answers: dict) -> Lead:
 def lead_grade(*, lead: Lead, by, grade: str, reason: str) -> Lead:
     """A salesperson's own grade, with the reason (required when it overrides the questionnaire)."""
     lead = lock_lead(lead.id)
-    require_sales_role(by, lead.dealer_id)
+    require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if grade not in OPEN_GRADES:
         raise ApplicationError(_("An open lead is graded O, H, A, B or C."))

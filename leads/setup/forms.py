@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from crm.network.forms import BootstrapFormMixin
+from crm.core.forms import BootstrapFormMixin
 from leads.models import OPEN_GRADES, Grade, Questionnaire
 from leads.services import grade_from_answers
 from leads.setup.services import LANGUAGES, MAX_DAYS, PolicyChange, Problem, questionnaire_problems

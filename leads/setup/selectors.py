@@ -6,16 +6,12 @@ from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 
 from crm.network.access import access_for, dealers_visible
-from crm.network.models import Dealer, Role
+from crm.network.models import DEALER_MANAGER_ROLES, OEM_OVERSIGHT_ROLES, Dealer
 from leads.models import OPEN_GRADES, CadencePolicy, DealerCadence, Grade, Lead, Questionnaire
-from leads.services.common import DEFAULT_CADENCE_DAYS, MANAGER_ROLES
+from leads.services.common import DEFAULT_CADENCE_DAYS
 
 # The range a dealer may choose in when the OEM has set no policy for a grade (as leads.services does).
 FALLBACK_RANGE = (1, 30)
-
-
-def can_edit_questionnaires(*, user) -> bool:
-    return access_for(user).has_role(Role.OEM_ADMIN)
 
 
 def questionnaires_with_counts(*, user) -> QuerySet[Questionnaire]:
@@ -100,17 +96,6 @@ def cadence_dealers(*, user) -> QuerySet[Dealer]:
     """Dealers whose cadence the user may look at: where they manage sales, in their regions, or any
     dealer for an OEM admin."""
     access = access_for(user)
-    if access.has_role(Role.OEM_ADMIN) or access.has_role(Role.REGIONAL_MANAGER):
+    if access.has_role(*OEM_OVERSIGHT_ROLES):
         return dealers_visible(user).filter(is_active=True).order_by("name")
-    return Dealer.objects.filter(id__in=access.dealers_where(*MANAGER_ROLES)).order_by("name")
-
-
-def can_set_dealer_cadence(*, user, dealer_id: int) -> bool:
-    return access_for(user).has_role(*MANAGER_ROLES, dealer_id=dealer_id)
-
-
-def can_see_cadence(*, user) -> bool:
-    access = access_for(user)
-    return access.has_role(Role.OEM_ADMIN, Role.REGIONAL_MANAGER) or bool(
-        access.dealers_where(*MANAGER_ROLES)
-    )
+    return Dealer.objects.filter(id__in=access.dealers_where(*DEALER_MANAGER_ROLES)).order_by("name")

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from crm.core.exceptions import ApplicationError, PermissionDenied
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role
+from crm.network.models import Dealer
+from leads import permissions
+from leads.exceptions import CadencePolicyInvalid, QuestionnaireConflict, QuestionnaireInvalid
 from leads.models import OPEN_GRADES, CadencePolicy, DealerCadence, Questionnaire
-from leads.services.common import MANAGER_ROLES, require_sales_role
+from leads.permissions import can_manage_dealer, require
 
 QUESTION_KINDS = ("choice", "multi", "text")
 LANGUAGES = ("en", "zh-hans")
@@ -28,34 +28,10 @@ MAX_RULES = 50
 MAX_DAYS = 365
 
 
-class QuestionnaireInvalid(ApplicationError):
-    """`extra["problems"]` lists {"field", "message"}: `field` names the part of the draft at fault
-    ("q-0-key", "q-1-options", "r-2-c-0-question", "title", …) or is empty for the whole draft."""
-
-    code = "questionnaire_invalid"
-    default_message = gettext_lazy("The questionnaire has mistakes; nothing was saved.")
-
-
-class QuestionnaireConflict(ApplicationError):
-    code = "questionnaire_conflict"
-    status = 409
-    default_message = gettext_lazy("Someone else changed the questionnaires at the same moment. Try again.")
-
-
-class CadencePolicyInvalid(ApplicationError):
-    code = "cadence_policy_invalid"
-    default_message = gettext_lazy("Each grade needs 1 ≤ at least ≤ default ≤ at most days.")
-
-
 @dataclass(frozen=True)
 class Problem:
     field: str
     message: str
-
-
-def require_oem_admin(by) -> None:
-    if not access_for(by).has_role(Role.OEM_ADMIN):
-        raise PermissionDenied()
 
 
 def questionnaire_problems(*, title: str, questions: list, rules: list, default_grade: str) -> list[Problem]:
@@ -191,7 +167,7 @@ def questionnaire_version_create(
     """Save a draft as the next version (never changes a saved one). Only OEM admins. The draft must
     pass `questionnaire_problems` (else QuestionnaireInvalid, nothing saved). With `activate`, the new
     version is put in use in the same transaction."""
-    require_oem_admin(by)
+    require(permissions.can_edit_questionnaires(access_for(by)))
     problems = questionnaire_problems(
         title=title, questions=questions, rules=rules, default_grade=default_grade
     )
@@ -222,7 +198,7 @@ def questionnaire_version_create(
 def questionnaire_activate(*, questionnaire: Questionnaire, by) -> Questionnaire:
     """Put `questionnaire` in use; the version in use before is retired (leads graded with it keep it).
     Only OEM admins. Exactly one version is active afterwards."""
-    require_oem_admin(by)
+    require(permissions.can_edit_questionnaires(access_for(by)))
     _lock_questionnaires()
     try:
         with transaction.atomic():
@@ -245,7 +221,7 @@ def cadence_policies_set(*, by, policies: list[PolicyChange]) -> int:
     """The OEM's allowed range and default per grade. Only OEM admins. Dealers' own values that fall
     outside a new range are moved to its nearest end, so every dealer stays inside what the OEM allows.
     Returns how many dealer values moved."""
-    require_oem_admin(by)
+    require(permissions.can_set_cadence_policies(access_for(by)))
     for policy in policies:
         if policy.grade not in OPEN_GRADES or not (
             1 <= policy.min_days <= policy.default_days <= policy.max_days <= MAX_DAYS
@@ -273,5 +249,5 @@ def cadence_policies_set(*, by, policies: list[PolicyChange]) -> int:
 @transaction.atomic
 def dealer_cadence_reset(*, dealer: Dealer, grade: str, by) -> None:
     """The dealer goes back to the OEM default for `grade` (its sales managers and admins only)."""
-    require_sales_role(by, dealer.id, roles=MANAGER_ROLES)
+    require(can_manage_dealer(access_for(by), dealer.id))
     DealerCadence.objects.filter(dealer=dealer, grade=grade).delete()

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from crm.network.models import Role
+from crm.core.http import is_htmx
+from leads import permissions
+from leads.exceptions import QuestionnaireInvalid
 from leads.models import Grade
 from leads.services import cadence_set
 from leads.setup import selectors, services
@@ -32,17 +34,13 @@ from leads.setup.forms import (
 from leads.setup.services import Problem
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _require_questionnaire_admin(request) -> None:
-    if not selectors.can_edit_questionnaires(user=request.user):
+    if not permissions.can_edit_questionnaires(request.access):
         raise Http404
 
 
 def _redirect(request, url: str):
-    if _is_htmx(request):
+    if is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -122,7 +120,7 @@ def questionnaire_edit(request):
                     )
                 except (NotFound, PermissionDenied) as error:
                     raise Http404 from error
-                except services.QuestionnaireInvalid as error:
+                except QuestionnaireInvalid as error:
                     problems = [Problem(p["field"], p["message"]) for p in error.extra.get("problems", [])]
                 except ApplicationError as error:
                     problems = [Problem("", str(error.message))]
@@ -151,7 +149,7 @@ def questionnaire_edit(request):
         "try_grade_label": Grade(grade).label if grade else "",
         "next_version": selectors.questionnaire_next_version(),
     }
-    status = 422 if problems and not _is_htmx(request) else 200
+    status = 422 if problems and not is_htmx(request) else 200
     return render(request, "leads/setup/questionnaire_edit.html", context, status=status)
 
 
@@ -222,10 +220,10 @@ def _cadence_dealer(request):
 
 def _cadence_page(request, *, policy_form=None, dealer_forms=None, status=200):
     dealer, dealers = _cadence_dealer(request)
-    is_oem_admin = request.access.has_role(Role.OEM_ADMIN)
+    is_oem_admin = permissions.can_set_cadence_policies(request.access)
     policies = selectors.cadence_policies()
     rows = selectors.dealer_cadence(dealer_id=dealer.id) if dealer else []
-    can_set = bool(dealer) and selectors.can_set_dealer_cadence(user=request.user, dealer_id=dealer.id)
+    can_set = bool(dealer) and permissions.can_manage_dealer(request.access, dealer.id)
     dealer_forms = dealer_forms or {}
     for row in rows:
         row.form = dealer_forms.get(row.grade) or DealerCadenceForm(
@@ -244,7 +242,7 @@ def _cadence_page(request, *, policy_form=None, dealer_forms=None, status=200):
 
 
 def _require_cadence_reader(request) -> None:
-    if not selectors.can_see_cadence(user=request.user):
+    if not permissions.can_see_cadence(request.access):
         raise Http404
 
 
@@ -261,7 +259,7 @@ def cadence(request):
 
 
 def _cadence_policy_save(request):
-    if not request.access.has_role(Role.OEM_ADMIN):
+    if not permissions.can_set_cadence_policies(request.access):
         raise Http404
     form = CadencePolicyForm(request.POST, policies=selectors.cadence_policies())
     if not form.is_valid():
@@ -287,7 +285,7 @@ def _cadence_policy_save(request):
 
 def _dealer_cadence_save(request):
     dealer, _dealers = _cadence_dealer(request)
-    if dealer is None or not selectors.can_set_dealer_cadence(user=request.user, dealer_id=dealer.id):
+    if dealer is None or not permissions.can_manage_dealer(request.access, dealer.id):
         raise Http404
     grade = request.POST.get("grade", "")
     form = DealerCadenceForm(request.POST, auto_id=f"id_{grade}_%s" if grade.isalnum() else "id_%s")

@@ -1,5 +1,5 @@
 """The funnel's pages. Views only authenticate, validate a form, call one selector and/or one service, and
-render; the reads they share live in leads/screens.py."""
+render; the reads they share live in leads/selectors/pages.py."""
 
 from leads.views.approvals import approvals, reassign_all, verdict_decide
 from leads.views.lead_page import (
@@ -17,7 +17,7 @@ from leads.views.lead_page import (
     stage_move,
     test_drive_book,
 )
-from leads.views.my_day import claim, contact_log, my_day
+from leads.views.my_day import claim, contact_log, my_day, team
 from leads.views.visits import visit_lookup, visit_new
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "reassign_all",
     "reject",
     "stage_move",
+    "team",
     "test_drive_book",
     "verdict_decide",
     "visit_lookup",

@@ -7,39 +7,28 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from leads import screens, services
+from crm.core.http import service_call
+from leads import selectors, services
 from leads.forms import (
     LostDecideForm,
     ReassignAllForm,
 )
-from leads.views.common import _call, _person
+from leads.views.common import managed_dealer, person
 
 # Approvals (sales managers) -------------------------------------------------------------------------
 
 
-def _managed_dealer(request):
-    dealer_ids = screens.manager_dealer_ids(request.access)
-    if not dealer_ids:
-        raise Http404
-    wanted = request.POST.get("dealer") or request.GET.get("dealer")
-    dealer_id = int(wanted) if wanted and wanted.isdigit() and int(wanted) in dealer_ids else dealer_ids[0]
-    dealer = screens.dealer_get(user=request.user, dealer_id=dealer_id)
-    if dealer is None:
-        raise Http404
-    return dealer
-
-
 def _approvals(request, dealer, reassign_form=None, reassign_count=None, status=200):
-    context = screens.approvals(user=request.user, dealer_id=dealer.id)
+    context = selectors.approvals(user=request.user, dealer_id=dealer.id)
     context.update(
         dealer=dealer,
         reassign_form=reassign_form
         or ReassignAllForm(
-            people=screens.salespeople(dealer_id=dealer.id, active_only=False),
-            active_people=screens.salespeople(dealer_id=dealer.id),
+            people=selectors.salespeople(dealer_id=dealer.id, active_only=False),
+            active_people=selectors.salespeople(dealer_id=dealer.id),
         ),
         reassign_count=reassign_count,
-        salespeople=list(screens.salespeople(dealer_id=dealer.id)),
+        salespeople=list(selectors.salespeople(dealer_id=dealer.id)),
     )
     return render(request, "leads/approvals.html", context, status=status)
 
@@ -47,14 +36,14 @@ def _approvals(request, dealer, reassign_form=None, reassign_count=None, status=
 @login_required
 @require_GET
 def approvals(request):
-    return _approvals(request, _managed_dealer(request))
+    return _approvals(request, managed_dealer(request))
 
 
 @login_required
 @require_POST
 def verdict_decide(request, verdict_id: int):
-    _managed_dealer(request)
-    verdict = screens.verdict_get(user=request.user, verdict_id=verdict_id)
+    managed_dealer(request)
+    verdict = selectors.verdict_get(user=request.user, verdict_id=verdict_id)
     if verdict is None:
         raise Http404
     form = LostDecideForm(request.POST)
@@ -62,7 +51,7 @@ def verdict_decide(request, verdict_id: int):
         messages.error(request, _("Approve or send back."))
         return redirect("leads:approvals")
     approve = form.cleaned_data["decision"] == "approve"
-    _decided, error = _call(
+    _decided, error = service_call(
         services.lost_decide,
         verdict=verdict,
         by=request.user,
@@ -82,19 +71,19 @@ def verdict_decide(request, verdict_id: int):
 @require_POST
 def reassign_all(request):
     """Two steps: the first post shows how many leads would move; the confirmed one moves them."""
-    dealer = _managed_dealer(request)
+    dealer = managed_dealer(request)
     form = ReassignAllForm(
         request.POST,
-        people=screens.salespeople(dealer_id=dealer.id, active_only=False),
-        active_people=screens.salespeople(dealer_id=dealer.id),
+        people=selectors.salespeople(dealer_id=dealer.id, active_only=False),
+        active_people=selectors.salespeople(dealer_id=dealer.id),
     )
     if not form.is_valid():
         return _approvals(request, dealer, reassign_form=form, status=400)
     data = form.cleaned_data
     if not data["confirmed"]:
-        count = screens.open_leads_of(user=request.user, dealer_id=dealer.id, owner_id=data["from_user"].pk)
+        count = selectors.open_leads_of(user=request.user, dealer_id=dealer.id, owner_id=data["from_user"].pk)
         return _approvals(request, dealer, reassign_form=form, reassign_count=count)
-    moved, error = _call(
+    moved, error = service_call(
         services.leads_reassign_all,
         dealer=dealer,
         from_user=data["from_user"],
@@ -106,6 +95,6 @@ def reassign_all(request):
         return _approvals(request, dealer, reassign_form=form, status=409)
     messages.success(
         request,
-        _("%(count)s open leads of %(name)s moved.") % {"count": moved, "name": _person(data["from_user"])},
+        _("%(count)s open leads of %(name)s moved.") % {"count": moved, "name": person(data["from_user"])},
     )
     return redirect("leads:approvals")

@@ -1,58 +1,47 @@
-"""What the leads pages share: HTMX detection, calling a service and showing its error, finding the lead."""
+"""What the funnel's pages share: finding the lead the user may read or change, and the dealer they act for."""
 
 from django.http import Http404
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from leads import screens
+from crm.core.exceptions import NotFound
+from crm.network.models import DEALER_MANAGER_ROLES, SALES_ROLES
+from crm.network.selectors import acting_dealer_for_request
+from leads import permissions, selectors
 from leads.models import Lead
 
 
-class _Refused(Exception):
-    """A service said missing or not allowed: the page answers 404, as for a foreign id."""
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _call(service, **kwargs):
-    """Run one service. Returns (result, None) or (None, typed error); "not yours" becomes 404."""
-    try:
-        return service(**kwargs), None
-    except (NotFound, PermissionDenied) as error:
-        raise Http404 from error
-    except ApplicationError as error:
-        return None, error
-
-
-def _lead(request, lead_id: int) -> Lead:
-    if not screens.can_read_leads(request.access):
+def lead_to_read(request, lead_id: int) -> Lead:
+    if not permissions.can_read_leads(request.access):
         raise Http404
     try:
-        return screens.selectors.lead_get(user=request.user, lead_id=lead_id)
+        return selectors.lead_get(user=request.user, lead_id=lead_id)
     except NotFound as error:
         raise Http404 from error
 
 
-def _lead_to_work(request, lead_id: int, *, manager: bool = False) -> Lead:
+def lead_to_work(request, lead_id: int, *, manager: bool = False) -> Lead:
     """The lead, if the user may change it (read-only roles get the same 404 as for a foreign lead)."""
-    lead = _lead(request, lead_id)
-    allowed = screens.can_manage_lead if manager else screens.can_work_lead
+    lead = lead_to_read(request, lead_id)
+    allowed = permissions.can_manage_lead if manager else permissions.can_work_lead
     if not allowed(request.access, lead):
         raise Http404
     return lead
 
 
-def _back(request, default: str):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(default)
+def sales_dealer(request):
+    """The dealer whose showroom the user works in for this request (asked when they work at several)."""
+    try:
+        return acting_dealer_for_request(request, roles=SALES_ROLES)
+    except NotFound as error:
+        raise Http404 from error
 
 
-def _person(user) -> str:
+def managed_dealer(request):
+    """The dealer whose sales the user manages for this request (asked when they manage several)."""
+    try:
+        return acting_dealer_for_request(request, roles=DEALER_MANAGER_ROLES)
+    except NotFound as error:
+        raise Http404 from error
+
+
+def person(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""

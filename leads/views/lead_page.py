@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.exceptions import NotFound
-from leads import screens, services
+from crm.core.http import redirect_back, service_call
+from crm.network.models import DEALER_MANAGER_ROLES
+from leads import permissions, selectors, services
 from leads.dashboard.forms import FunnelFilterForm
 from leads.dashboard.selectors import funnel_leads
 from leads.forms import (
@@ -26,12 +28,12 @@ from leads.forms import (
     QuoteForm,
     RejectForm,
     TestDriveForm,
+    drive_slot_default,
 )
-from leads.imports.selectors import can_import
 from leads.models import Lead, Order, Stage
 from leads.services.common import FUNNEL_ORDER
 from leads.services.grading import questionnaire_active
-from leads.views.common import _back, _call, _lead, _lead_to_work, _person
+from leads.views.common import lead_to_read, lead_to_work, person
 
 # Lead list ------------------------------------------------------------------------------------------
 
@@ -39,10 +41,12 @@ from leads.views.common import _back, _call, _lead, _lead_to_work, _person
 @login_required
 @require_GET
 def lead_list(request):
-    if not screens.can_read_leads(request.access):
+    if not permissions.can_read_leads(request.access):
         raise Http404
-    sources = list(screens.lead_sources(user=request.user))
-    form = LeadFilterForm(request.GET or None, sources=sources)
+    sources = list(selectors.lead_sources(user=request.user))
+    managed = request.access.dealers_where(*DEALER_MANAGER_ROLES)
+    people = list(selectors.salespeople(dealer_ids=managed)) if managed else []
+    form = LeadFilterForm(request.GET or None, sources=sources, people=people)
     filters = form.cleaned_data if form.is_valid() else {}
     page = filters.get("page") or 1
     # A drill-down from the funnel dashboard carries its figure's filters: the list applies exactly the
@@ -53,7 +57,7 @@ def lead_list(request):
         if drill_down and drill_down.is_valid()
         else None
     )
-    leads, has_next = screens.leads_list(user=request.user, filters=filters, page=page, base=base)
+    leads, has_next = selectors.leads_list(user=request.user, filters=filters, page=page, base=base)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -65,8 +69,8 @@ def lead_list(request):
             "page": page,
             "has_next": has_next,
             "query": query.urlencode(),
-            "can_log_visits": bool(screens.sales_dealer_ids(request.access)),
-            "can_import": can_import(user=request.user),
+            "can_log_visits": permissions.can_log_visits(request.access),
+            "can_import": permissions.can_import(request.access),
             "drill_down": base is not None,
         },
     )
@@ -88,23 +92,21 @@ def _stage_steps(lead: Lead) -> list[dict]:
 
 def _detail(request, lead_id: int, status: int = 200, **forms):
     try:
-        context = screens.lead_page(user=request.user, lead_id=lead_id)
+        context = selectors.lead_page(user=request.user, lead_id=lead_id)
     except NotFound as error:
         raise Http404 from error
     lead = context["lead"]
     access = request.access
-    can_work = lead.is_open and screens.can_work_lead(access, lead)
-    can_manage = lead.is_open and screens.can_manage_lead(access, lead)
+    can_work = lead.is_open and permissions.can_work_lead(access, lead)
+    can_manage = lead.is_open and permissions.can_manage_lead(access, lead)
     questionnaire = lead.questionnaire if lead.questionnaire_id else questionnaire_active()
-    models = screens.dealer_models(dealer_id=lead.dealer_id)
+    models = selectors.dealer_models(dealer_id=lead.dealer_id)
     context.update(
         stage_steps=_stage_steps(lead),
         can_work=can_work,
         can_manage=can_manage,
-        can_contact=can_work and screens.can_contact_lead(access, request.user, lead),
-        can_claim=can_work
-        and lead.owner_id is None
-        and access.has_role("salesperson", dealer_id=lead.dealer_id),
+        can_contact=lead.is_open and permissions.can_contact_lead(access, lead),
+        can_claim=lead.is_open and permissions.can_claim_lead(access, lead),
         is_pending_acceptance=lead.acceptance == Lead.Acceptance.PENDING,
         moves=[
             (stage.value, stage.label)
@@ -118,8 +120,8 @@ def _detail(request, lead_id: int, status: int = 200, **forms):
             grade_form=forms.get("grade_form") or GradeForm(initial={"grade": lead.grade or "B"}),
             drive_form=forms.get("drive_form")
             or TestDriveForm(
-                cars=screens.demo_cars(dealer_id=lead.dealer_id),
-                initial={"starts_at": screens.drive_slot_default()},
+                cars=selectors.demo_cars(dealer_id=lead.dealer_id),
+                initial={"starts_at": drive_slot_default()},
             ),
             quote_form=forms.get("quote_form")
             or QuoteForm(initial={"model": (lead.models_of_interest or models or [""])[0]}),
@@ -134,7 +136,7 @@ def _detail(request, lead_id: int, status: int = 200, **forms):
             )
     if can_manage:
         context.update(
-            salespeople=list(screens.salespeople(dealer_id=lead.dealer_id)),
+            salespeople=list(selectors.salespeople(dealer_id=lead.dealer_id)),
             reject_form=forms.get("reject_form") or RejectForm(),
         )
     context["error"] = forms.get("error")
@@ -144,7 +146,7 @@ def _detail(request, lead_id: int, status: int = 200, **forms):
 @login_required
 @require_GET
 def lead_detail(request, lead_id: int):
-    _lead(request, lead_id)
+    lead_to_read(request, lead_id)
     return _detail(request, lead_id)
 
 
@@ -156,15 +158,15 @@ def _done(request, lead: Lead, text: str):
 @login_required
 @require_POST
 def answers_record(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     questionnaire = lead.questionnaire if lead.questionnaire_id else questionnaire_active()
     if questionnaire is None:
         raise Http404
     form = QuestionnaireForm(
-        request.POST, questionnaire=questionnaire, models=screens.dealer_models(dealer_id=lead.dealer_id)
+        request.POST, questionnaire=questionnaire, models=selectors.dealer_models(dealer_id=lead.dealer_id)
     )
     if form.is_valid():
-        graded, error = _call(
+        graded, error = service_call(
             services.lead_answers_record, lead=lead, by=request.user, answers=form.answers()
         )
         if not error:
@@ -178,10 +180,10 @@ def answers_record(request, lead_id: int):
 @login_required
 @require_POST
 def grade_set(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     form = GradeForm(request.POST)
     if form.is_valid():
-        graded, error = _call(services.lead_grade, lead=lead, by=request.user, **form.cleaned_data)
+        graded, error = service_call(services.lead_grade, lead=lead, by=request.user, **form.cleaned_data)
         if not error:
             return _done(request, lead, _("Grade set: %(grade)s.") % {"grade": graded.get_grade_display()})
         form.add_application_error(error)
@@ -191,11 +193,11 @@ def grade_set(request, lead_id: int):
 @login_required
 @require_POST
 def stage_move(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return _detail(request, lead_id, status=400, error=_("Choose a stage."))
-    moved, error = _call(
+    moved, error = service_call(
         services.lead_move, lead=lead, by=request.user, to_stage=form.cleaned_data["to_stage"]
     )
     if error:
@@ -206,11 +208,11 @@ def stage_move(request, lead_id: int):
 @login_required
 @require_POST
 def test_drive_book(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
-    form = TestDriveForm(request.POST, cars=screens.demo_cars(dealer_id=lead.dealer_id))
+    lead = lead_to_work(request, lead_id)
+    form = TestDriveForm(request.POST, cars=selectors.demo_cars(dealer_id=lead.dealer_id))
     if form.is_valid():
         data = form.cleaned_data
-        drive, error = _call(
+        drive, error = service_call(
             services.test_drive_book,
             lead=lead,
             by=request.user,
@@ -232,10 +234,10 @@ def test_drive_book(request, lead_id: int):
 @login_required
 @require_POST
 def quote_add(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     form = QuoteForm(request.POST)
     if form.is_valid():
-        order, error = _call(services.order_quote, lead=lead, by=request.user, **form.cleaned_data)
+        order, error = service_call(services.order_quote, lead=lead, by=request.user, **form.cleaned_data)
         if not error:
             return _done(request, lead, _("Quote saved: %(order)s.") % {"order": order})
         form.add_application_error(error)
@@ -243,7 +245,7 @@ def quote_add(request, lead_id: int):
 
 
 def _order(lead: Lead, order_id: int) -> Order:
-    order = screens.order_get(lead=lead, order_id=order_id)
+    order = selectors.order_get(lead=lead, order_id=order_id)
     if order is None:
         raise Http404
     return order
@@ -252,12 +254,12 @@ def _order(lead: Lead, order_id: int) -> Order:
 @login_required
 @require_POST
 def order_place(request, lead_id: int, order_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     order = _order(lead, order_id)
     form = OrderPlaceForm(request.POST)
     if not form.is_valid():
         return _detail(request, lead_id, status=400, error=_("Check the deposit and the delivery date."))
-    placed, error = _call(services.order_place, order=order, by=request.user, **form.cleaned_data)
+    placed, error = service_call(services.order_place, order=order, by=request.user, **form.cleaned_data)
     if error:
         return _detail(request, lead_id, status=409, error=error.message)
     return _done(request, lead, _("Order placed: %(order)s.") % {"order": placed})
@@ -266,11 +268,11 @@ def order_place(request, lead_id: int, order_id: int):
 @login_required
 @require_POST
 def order_deliver(request, lead_id: int, order_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     order = _order(lead, order_id)
     form = DeliverForm(request.POST)
     if form.is_valid():
-        delivered, error = _call(services.order_deliver, order=order, by=request.user, **form.cleaned_data)
+        delivered, error = service_call(services.order_deliver, order=order, by=request.user, **form.cleaned_data)
         if not error:
             return _done(request, lead, _("Delivered. The call-backs are scheduled."))
         form.add_application_error(error)
@@ -280,10 +282,10 @@ def order_deliver(request, lead_id: int, order_id: int):
 @login_required
 @require_POST
 def lost_propose(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id)
+    lead = lead_to_work(request, lead_id)
     form = LostProposeForm(request.POST)
     if form.is_valid():
-        _verdict, error = _call(services.lost_propose, lead=lead, by=request.user, **form.cleaned_data)
+        _verdict, error = service_call(services.lost_propose, lead=lead, by=request.user, **form.cleaned_data)
         if not error:
             return _done(request, lead, _("Proposed as lost: the sales manager decides."))
         form.add_application_error(error)
@@ -293,47 +295,47 @@ def lost_propose(request, lead_id: int):
 @login_required
 @require_POST
 def assign(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id, manager=True)
-    form = AssignForm(request.POST, people=screens.salespeople(dealer_id=lead.dealer_id))
+    lead = lead_to_work(request, lead_id, manager=True)
+    form = AssignForm(request.POST, people=selectors.salespeople(dealer_id=lead.dealer_id))
     if not form.is_valid():
         return _detail(request, lead_id, status=400, error=_("Choose a salesperson or round-robin."))
     if form.cleaned_data.get("round_robin"):
-        assigned, error = _call(services.lead_assign_round_robin, lead=lead, by=request.user)
+        assigned, error = service_call(services.lead_assign_round_robin, lead=lead, by=request.user)
     else:
-        assigned, error = _call(services.lead_assign, lead=lead, by=request.user, to=form.cleaned_data["to"])
+        assigned, error = service_call(services.lead_assign, lead=lead, by=request.user, to=form.cleaned_data["to"])
     if error:
         return _detail(request, lead_id, status=409, error=error.message)
-    return _done(request, lead, _("Assigned to %(owner)s.") % {"owner": _person(assigned.owner)})
+    return _done(request, lead, _("Assigned to %(owner)s.") % {"owner": person(assigned.owner)})
 
 
 @login_required
 @require_POST
 def accept(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id, manager=True)
-    form = AssignForm(request.POST, people=screens.salespeople(dealer_id=lead.dealer_id))
+    lead = lead_to_work(request, lead_id, manager=True)
+    form = AssignForm(request.POST, people=selectors.salespeople(dealer_id=lead.dealer_id))
     to = form.cleaned_data.get("to") if form.is_valid() else None
-    accepted, error = _call(services.lead_accept, lead=lead, by=request.user, assign_to=to)
+    accepted, error = service_call(services.lead_accept, lead=lead, by=request.user, assign_to=to)
     if error:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("Lead accepted and assigned to %(owner)s.") % {"owner": _person(accepted.owner)}
+            request, _("Lead accepted and assigned to %(owner)s.") % {"owner": person(accepted.owner)}
         )
-    return _back(request, reverse("leads:detail", args=[lead.id]))
+    return redirect_back(request, reverse("leads:detail", args=[lead.id]))
 
 
 @login_required
 @require_POST
 def reject(request, lead_id: int):
-    lead = _lead_to_work(request, lead_id, manager=True)
+    lead = lead_to_work(request, lead_id, manager=True)
     form = RejectForm(request.POST)
     if form.is_valid():
-        _rejected, error = _call(
+        _rejected, error = service_call(
             services.lead_reject, lead=lead, by=request.user, reason=form.cleaned_data["reason"]
         )
         if not error:
             messages.success(request, _("Lead rejected; the OEM sees your reason."))
-            return _back(request, reverse("leads:detail", args=[lead.id]))
+            return redirect_back(request, reverse("leads:detail", args=[lead.id]))
         form.add_application_error(error)
     messages.error(request, _("Say why the lead is rejected: the OEM reads it."))
-    return _back(request, reverse("leads:detail", args=[lead.id]))
+    return redirect_back(request, reverse("leads:detail", args=[lead.id]))

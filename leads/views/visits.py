@@ -2,35 +2,23 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.core.http import service_call
 from crm.customers.normalize import digits
-from leads import screens, services
+from leads import selectors, services
 from leads.forms import (
     GRADE_MEANINGS,
     NEXT_STEPS,
     VisitForm,
 )
-from leads.views.common import _call, _person
+from leads.views.common import person, sales_dealer
 
 # Showroom visit log ---------------------------------------------------------------------------------
-
-
-def _visit_dealer(request):
-    dealer_ids = screens.sales_dealer_ids(request.access)
-    if not dealer_ids:
-        raise Http404
-    wanted = request.POST.get("dealer") or request.GET.get("dealer")
-    dealer_id = int(wanted) if wanted and wanted.isdigit() and int(wanted) in dealer_ids else dealer_ids[0]
-    dealer = screens.dealer_get(user=request.user, dealer_id=dealer_id)
-    if dealer is None:
-        raise Http404
-    return dealer
 
 
 def _visit_message(result, name: str) -> tuple[int, str]:
@@ -41,7 +29,7 @@ def _visit_message(result, name: str) -> tuple[int, str]:
         return messages.WARNING, _(
             "%(customer)s already has an open lead owned by %(owner)s: the visit joined that lead, and "
             "%(owner)s sees it."
-        ) % {"customer": customer, "owner": _person(result.owned_by_other)}
+        ) % {"customer": customer, "owner": person(result.owned_by_other)}
     if result.customer_created:
         return messages.SUCCESS, _(
             "New customer %(customer)s created, with a walk-in lead owned by you. A call is scheduled for "
@@ -53,11 +41,11 @@ def _visit_message(result, name: str) -> tuple[int, str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request):
-    dealer = _visit_dealer(request)
+    dealer = sales_dealer(request)
     form = VisitForm(request.POST or None, initial={"arrived_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result, error = _call(
+        result, error = service_call(
             services.visit_log,
             by=request.user,
             dealer=dealer,
@@ -77,8 +65,8 @@ def visit_new(request):
             level, text = _visit_message(result, data["name"] or data["phone"])
             messages.add_message(request, level, text)
             return redirect(f"{reverse('leads:visit_new')}?dealer={dealer.id}&logged={result.visit.id}")
-    visits, traffic = screens.visits_today(user=request.user, dealer_id=dealer.id)
-    models = screens.dealer_models(dealer_id=dealer.id)
+    visits, traffic = selectors.visits_today(user=request.user, dealer_id=dealer.id)
+    models = selectors.dealer_models(dealer_id=dealer.id)
     chosen = (form["models"].value() or []) if form.is_bound else []
     return render(
         request,
@@ -86,8 +74,7 @@ def visit_new(request):
         {
             "form": form,
             "dealer": dealer,
-            "dealers": len(screens.sales_dealer_ids(request.access)) > 1,
-            "models": models,
+                        "models": models,
             "chosen_models": chosen,
             "grades": GRADE_MEANINGS,
             "next_steps": NEXT_STEPS,
@@ -102,9 +89,9 @@ def visit_new(request):
 @require_GET
 def visit_lookup(request):
     """As the phone is typed: is this a returning customer of the dealer? (HTMX partial)"""
-    dealer = _visit_dealer(request)
+    dealer = sales_dealer(request)
     phone = request.GET.get("phone", "")
     found = None
     if len(digits(phone)) >= 7:
-        found = screens.returning_customer(user=request.user, dealer_id=dealer.id, phone=phone)
+        found = selectors.returning_customer(user=request.user, dealer_id=dealer.id, phone=phone)
     return render(request, "leads/_visit_lookup.html", {"found": found, "searched": len(digits(phone)) >= 7})

@@ -79,7 +79,7 @@ def test_every_demo_login_lands_on_a_page_that_fits_its_role(client):
         sh001 = Dealer.objects.get(code="SH001")
     start_pages = {
         Role.SALESPERSON: reverse("leads:my_day"),
-        Role.SALES_MANAGER: reverse("leads:my_day"),
+        Role.SALES_MANAGER: reverse("leads:team"),
         Role.SERVICE_ADVISOR: reverse("customers:search"),
         Role.CALL_CENTRE_AGENT: reverse("customers:search"),
         Role.DEALER_ADMIN: reverse("dealer_staff", kwargs={"dealer_id": sh001.id}),

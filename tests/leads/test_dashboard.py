@@ -24,7 +24,6 @@ from leads.models import Lead, LeadSource, LeadType, LostVerdict, Stage
 from leads.selectors import leads_for_user
 from leads.services import (
     contact_log,
-    lead_capture,
     lost_decide,
     lost_propose,
     order_deliver,
@@ -32,7 +31,7 @@ from leads.services import (
     order_quote,
     visit_log,
 )
-from tests.factories import DealerFactory, RegionFactory, make_vin, staff
+from tests.factories import DealerFactory, RegionFactory, make_vin, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -52,21 +51,6 @@ def period() -> dict[str, str]:
 def filters(**extra) -> FunnelFilters:
     today = timezone.localdate()
     return FunnelFilters(date_from=today - timedelta(days=7), date_to=today, **extra)
-
-
-def web_lead(dealer, *, name, phone, owner, hours_ago, source=None, type=LeadType.INTERNET, models=()):  # noqa: A002
-    with scoped(access_for(owner).scope):
-        return lead_capture(
-            dealer=dealer,
-            by=None,
-            name=name,
-            type=type,
-            phones=[phone],
-            source=source,
-            owner=owner,
-            models_of_interest=list(models),
-            arrived_at=timezone.now() - timedelta(hours=hours_ago),
-        ).lead
 
 
 def contact(lead, by, *, minutes, verified=False):
@@ -124,12 +108,26 @@ def arrange_dealer_a(dealer, a1, a2, manager, *, suffix=""):
     contact(lost, a1, minutes=90)
     lose(lost, a1, manager, reason=LostVerdict.Reason.COMPETITOR_BRAND, brand="BYD")
     visited = web_lead(
-        dealer, name="Visited" + suffix, phone="13800000003", owner=a2, hours_ago=30, type=LeadType.PHONE
+        dealer,
+        name="Visited" + suffix,
+        phone="13800000003",
+        owner=a2,
+        hours_ago=30,
+        type=LeadType.PHONE,
+        source=None,
     )
     contact(visited, a2, minutes=200)
     with as_user(a2):
         visit_log(by=a2, dealer=dealer, phone="13800000003", models_of_interest=["A6"])
-    web_lead(dealer, name="Waiting" + suffix, phone="13800000004", owner=a2, hours_ago=1, type=LeadType.PHONE)
+    web_lead(
+        dealer,
+        name="Waiting" + suffix,
+        phone="13800000004",
+        owner=a2,
+        hours_ago=1,
+        type=LeadType.PHONE,
+        source=None,
+    )
     with as_user(a1):
         visit_log(
             by=a1,
@@ -176,13 +174,18 @@ def world():
         "advisor": staff(Role.SERVICE_ADVISOR, dealer=a),
     }
     arrange_dealer_a(a, people["a1"], people["a2"], people["manager_a"])
-    bravo = web_lead(b, name="Bravo web", phone="13800000011", owner=people["b1"], hours_ago=5)
+    bravo = web_lead(b, name="Bravo web", phone="13800000011", owner=people["b1"], hours_ago=5, source=None)
     contact(bravo, people["b1"], minutes=30, verified=True)
     with as_user(people["b1"]):
         visit_log(by=people["b1"], dealer=b, phone="13800000012", name="Bravo walk-in")
     for number in range(3):
         far = web_lead(
-            c, name=f"{FOREIGN} {number}", phone=f"1390000002{number}", owner=people["c1"], hours_ago=3
+            c,
+            name=f"{FOREIGN} {number}",
+            phone=f"1390000002{number}",
+            owner=people["c1"],
+            hours_ago=3,
+            source=None,
         )
         contact(far, people["c1"], minutes=500)
     return {"dealers": {"a": a, "b": b, "c": c}, **people}
@@ -491,6 +494,7 @@ def test_query_count_does_not_grow_with_leads(world, who, client):
             owner=extra,
             hours_ago=number + 1,
             models=[f"M{number}"],
+            source=None,
         )
     after = _queries(client, url, period())
     assert after == before

@@ -18,8 +18,8 @@ from crm.network.models import Role
 from leads.dashboard.selectors import FunnelFilters, funnel_figures, funnel_leads
 from leads.models import FUNNEL_STAGES, Lead, LostVerdict, Stage, StageChange
 from leads.services import lead_move, order_place, order_quote, visit_log
-from tests.factories import DealerFactory, RegionFactory, staff
-from tests.leads.test_dashboard import ALWAYS_OPEN, arrange_dealer_a, as_user, contact, lose, web_lead
+from tests.factories import DealerFactory, RegionFactory, staff, web_lead
+from tests.leads.test_dashboard import ALWAYS_OPEN, arrange_dealer_a, as_user, contact, lose
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def shop():
     arrange_dealer_a(dealer, people["a1"], people["a2"], people["manager"])
     a1 = people["a1"]
     # Ordered, then back to negotiating (the order fell through), then a test drive again.
-    back = web_lead(dealer, name="Back and forth", phone="13800000021", owner=a1, hours_ago=40)
+    back = web_lead(dealer, name="Back and forth", phone="13800000021", owner=a1, hours_ago=40, source=None)
     contact(back, a1, minutes=20)
     with as_user(a1):
         order = order_quote(lead=back, by=a1, model="A6", list_price=Decimal("250000"))
@@ -87,12 +87,12 @@ def shop():
         lead_move(lead=back, to_stage=Stage.NEGOTIATION, by=a1)
         lead_move(lead=back, to_stage=Stage.TEST_DRIVE, by=a1)
     # Moved by hand now, then a visit logged afterwards for an hour ago: the log is not written in order.
-    late = web_lead(dealer, name="Late visit", phone="13800000022", owner=a1, hours_ago=20)
+    late = web_lead(dealer, name="Late visit", phone="13800000022", owner=a1, hours_ago=20, source=None)
     with as_user(a1):
         lead_move(lead=late, to_stage=Stage.CONTACTED, by=a1)
         visit_log(by=a1, dealer=dealer, phone="13800000022", arrived_at=timezone.now() - timedelta(hours=1))
     # Contacted, then lost: it keeps "contacted" as the furthest stage it reached.
-    gone = web_lead(dealer, name="Gone", phone="13800000023", owner=a1, hours_ago=10)
+    gone = web_lead(dealer, name="Gone", phone="13800000023", owner=a1, hours_ago=10, source=None)
     contact(gone, a1, minutes=30)
     lose(gone, a1, people["manager"], reason=LostVerdict.Reason.PRICE)
     return {"dealer": dealer, "back": back, "late": late, "gone": gone, **people}

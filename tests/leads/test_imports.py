@@ -10,6 +10,7 @@ from crm.core.exceptions import ApplicationError, PermissionDenied
 from crm.core.scope import network_wide, scoped
 from crm.network.access import access_for
 from crm.network.models import Role
+from leads.exceptions import UploadExpired
 from leads.imports import services as imports
 from leads.intake import lead_source_create
 from leads.models import Lead
@@ -106,5 +107,5 @@ def test_rows_with_errors_and_salespeople_are_refused(shop):
 def test_upload_waits_in_the_cache_under_a_token():
     token = imports.upload_store(data=b"abc", filename="x.csv")
     assert imports.upload_load(token=token) == {"data": b"abc", "filename": "x.csv"}
-    with pytest.raises(imports.UploadExpired):
+    with pytest.raises(UploadExpired):
         imports.upload_load(token="nope")

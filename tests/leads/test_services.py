@@ -22,7 +22,6 @@ from leads.models import (
     FollowUp,
     Grade,
     Lead,
-    LeadSource,
     LeadType,
     LostVerdict,
     Questionnaire,
@@ -45,7 +44,7 @@ from leads.services import (
     order_quote,
     visit_log,
 )
-from tests.factories import DealerFactory, make_vin, staff
+from tests.factories import DealerFactory, lead_source, make_vin, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -69,29 +68,6 @@ def shop():
         "colleague": staff(Role.SALESPERSON, dealer=dealer),
         "manager": staff(Role.SALES_MANAGER, dealer=dealer),
     }
-
-
-def web_source(dealer, **extra) -> LeadSource:
-    with everything():
-        return LeadSource.objects.create(
-            code=f"web-{dealer.code}", name="Dealer website", channel="web_form", dealer=dealer, **extra
-        )
-
-
-def web_lead(dealer, *, name: str, phone: str, arrived_at=None) -> Lead:
-    """A lead from the dealer's website, captured as the public intake does (scoped by the source key)."""
-    with network_wide(reason="test arrange"):
-        source = LeadSource.objects.filter(code=f"web-{dealer.code}").first()
-    with scoped(Scope.dealers([dealer.id])):
-        return lead_capture(
-            dealer=dealer,
-            by=None,
-            name=name,
-            type=LeadType.INTERNET,
-            phones=[phone],
-            source=source or web_source(dealer),
-            **({"arrived_at": arrived_at} if arrived_at else {}),
-        ).lead
 
 
 def test_a_walk_in_of_a_new_customer_opens_a_visited_lead_owned_by_the_salesperson(shop):
@@ -146,7 +122,7 @@ def test_an_anonymous_walk_in_counts_in_traffic_without_a_lead(shop):
 
 
 def test_the_same_web_submission_twice_attaches_instead_of_duplicating(shop):
-    source = web_source(shop["dealer"])
+    source = lead_source(shop["dealer"])
     with scoped(Scope.dealers([shop["dealer"].id])):
         first = lead_capture(
             dealer=shop["dealer"],

@@ -7,11 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.core.scope import network_wide, scoped
-from crm.customers.models import Customer
-from crm.network.access import access_for
+from crm.core.scope import network_wide
 from crm.network.models import Role
-from crm.timeline.models import TimelineEvent
 from leads import services as lead_services
 from leads.models import (
     ContactAttempt,
@@ -19,78 +16,14 @@ from leads.models import (
     FollowUp,
     Grade,
     Lead,
-    LeadSource,
-    LeadType,
-    LostVerdict,
     ShowroomVisit,
     Stage,
 )
 from leads.models import TestDrive as DriveBooking  # a bare TestDrive name looks like a test class
-from tests.factories import CustomerFactory, DealerFactory, RegionFactory, make_vin, staff
+from tests.factories import CustomerFactory, DealerFactory, make_vin, staff, web_lead
+from tests.leads.conftest import as_user, database_state
 
 pytestmark = pytest.mark.django_db
-
-ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-def as_user(user):
-    return scoped(access_for(user).scope)
-
-
-def database_state() -> dict:
-    """Everything the lead pages could write, to prove a refused request changed nothing."""
-    with network_wide(reason="test check"):
-        return {
-            "leads": sorted(
-                Lead.objects.values_list("id", "stage", "grade", "owner_id", "acceptance", "version")
-            ),
-            "attempts": ContactAttempt.objects.count(),
-            "follow_ups": sorted(FollowUp.objects.values_list("id", "done_at")),
-            "visits": ShowroomVisit.objects.count(),
-            "drives": DriveBooking.objects.count(),
-            "verdicts": sorted(LostVerdict.objects.values_list("id", "status")),
-            "customers": Customer.objects.count(),
-            "events": TimelineEvent.objects.count(),
-        }
-
-
-@pytest.fixture
-def shop():
-    region = RegionFactory(code="east")
-    dealer = DealerFactory(name="Pudong Aurora 4S", region=region, business_hours=ALWAYS_OPEN)
-    with network_wide(reason="test arrange"):
-        DemoCar.objects.create(dealer=dealer, model="A6", plate="沪D00001")
-        DemoCar.objects.create(dealer=dealer, model="Q5", plate="沪D00002")
-    return {
-        "dealer": dealer,
-        "region": region,
-        "seller": staff(Role.SALESPERSON, dealer=dealer, username="seller"),
-        "colleague": staff(Role.SALESPERSON, dealer=dealer, username="colleague"),
-        "manager": staff(Role.SALES_MANAGER, dealer=dealer, username="manager"),
-        "advisor": staff(Role.SERVICE_ADVISOR, dealer=dealer, username="advisor"),
-        "regional": staff(Role.REGIONAL_MANAGER, region=region, username="regional"),
-    }
-
-
-def web_lead(shop, phone="+8613800000001", name="网客", owner=None):
-    """An internet lead with its first-response clock running."""
-    with network_wide(reason="test arrange"):
-        source, _created = LeadSource.objects.get_or_create(
-            code=f"web-{shop['dealer'].code}",
-            defaults={"name": "Dealer website", "channel": "web_form", "dealer": shop["dealer"]},
-        )
-    with as_user(shop["manager"]):
-        capture = lead_services.lead_capture(
-            dealer=shop["dealer"],
-            by=shop["manager"],
-            name=name,
-            type=LeadType.INTERNET,
-            phones=[phone],
-            source=source,
-            owner=owner,
-        )
-    return capture.lead
-
 
 def walk_in(shop, phone="+8613800000002", name="王先生", by=None, grade=Grade.H):
     by = by or shop["seller"]
@@ -104,7 +37,7 @@ def walk_in(shop, phone="+8613800000002", name="王先生", by=None, grade=Grade
 
 
 def test_my_day_shows_new_leads_with_their_clock_and_due_follow_ups(client, shop):
-    fresh = web_lead(shop, name="新线索")
+    fresh = web_lead(shop["dealer"], phone="+8613800000001", name="新线索")
     visited = walk_in(shop, name="回访客户")
     with network_wide(reason="test arrange"):
         FollowUp.objects.filter(lead=visited, done_at__isnull=True).update(
@@ -124,7 +57,7 @@ def test_my_day_shows_new_leads_with_their_clock_and_due_follow_ups(client, shop
 
 
 def test_my_day_marks_a_breached_clock_red(client, shop):
-    lead = web_lead(shop)
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客")
     with network_wide(reason="test arrange"):
         Lead.objects.filter(id=lead.id).update(
             arrived_at=timezone.now() - timedelta(hours=5), sla_due_at=timezone.now() - timedelta(hours=3)
@@ -145,12 +78,12 @@ def test_my_day_and_the_visit_log_are_only_for_sales_staff(client, shop, role):
 
 def test_my_day_query_count_does_not_grow_with_rows(client, shop, django_assert_max_num_queries):
     client.force_login(shop["seller"])
-    web_lead(shop, phone="+8613800000011")
+    web_lead(shop["dealer"], phone="+8613800000011", name="网客")
     walk_in(shop, phone="+8613800000012")
     with django_assert_max_num_queries(20) as few:
         client.get(reverse("leads:my_day"))
     for index in range(6):
-        web_lead(shop, phone=f"+86138000001{index:02d}")
+        web_lead(shop["dealer"], phone=f"+86138000001{index:02d}", name="网客")
         lead = walk_in(shop, phone=f"+86138000002{index:02d}")
         with network_wide(reason="test arrange"):
             FollowUp.objects.filter(lead=lead).update(due_at=timezone.now() - timedelta(minutes=5))
@@ -160,7 +93,7 @@ def test_my_day_query_count_does_not_grow_with_rows(client, shop, django_assert_
 
 
 def test_one_click_contact_logs_the_attempt_and_answers_the_inline_row(client, shop):
-    lead = web_lead(shop, owner=shop["seller"])
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客", owner=shop["seller"])
     client.force_login(shop["seller"])
     response = client.post(
         reverse("leads:contact_log", args=[lead.id]),
@@ -188,7 +121,7 @@ def test_a_colleagues_lead_cannot_be_contacted_by_another_salesperson(client, sh
 
 
 def test_the_second_claim_loses_and_is_told_who_has_it(client, shop):
-    lead = web_lead(shop)
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客")
     client.force_login(shop["colleague"])
     client.post(reverse("leads:claim", args=[lead.id]))
     client.force_login(shop["seller"])
@@ -291,7 +224,7 @@ def test_phone_lookup_does_not_reveal_another_dealers_customer(client, shop):
 def test_lead_list_filters_and_puts_own_leads_first(client, shop):
     mine = walk_in(shop, phone="+8613800000031", name="我的")
     theirs = walk_in(shop, phone="+8613800000032", name="同事的", by=shop["colleague"])
-    unassigned = web_lead(shop, phone="+8613800000033", name="没人管")
+    unassigned = web_lead(shop["dealer"], phone="+8613800000033", name="没人管")
     client.force_login(shop["seller"])
     everyone = client.get(reverse("leads:list")).context["leads"]
     assert everyone[0].id == mine.id and {lead.id for lead in everyone} == {mine.id, theirs.id, unassigned.id}
@@ -315,7 +248,7 @@ def test_lead_list_query_count_does_not_grow_with_rows(client, shop, django_asse
     with django_assert_max_num_queries(20) as few:
         client.get(reverse("leads:list"))
     for index in range(30):
-        web_lead(shop, phone=f"+86138000005{index:02d}")
+        web_lead(shop["dealer"], phone=f"+86138000005{index:02d}", name="网客")
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("leads:list"))
     assert len(response.context["leads"]) == 25 and response.context["has_next"]
@@ -357,7 +290,7 @@ def test_another_dealers_lead_is_404_everywhere(client, shop):
 
 
 def test_questionnaire_answers_grade_the_lead(client, shop):
-    lead = web_lead(shop, owner=shop["seller"])
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客", owner=shop["seller"])
     client.force_login(shop["seller"])
     response = client.post(
         reverse("leads:answers", args=[lead.id]),
@@ -371,7 +304,7 @@ def test_questionnaire_answers_grade_the_lead(client, shop):
 
 
 def test_grade_override_without_a_reason_shows_the_services_error(client, shop):
-    lead = web_lead(shop, owner=shop["seller"])
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客", owner=shop["seller"])
     client.force_login(shop["seller"])
     client.post(reverse("leads:answers", args=[lead.id]), {"timeframe": "later"})
     response = client.post(reverse("leads:grade", args=[lead.id]), {"grade": "H", "reason": ""})
@@ -445,7 +378,7 @@ def test_lost_proposal_then_manager_approves_it(client, shop):
 
 
 def test_manager_assigns_and_accepts_an_oem_lead(client, shop):
-    lead = web_lead(shop)
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客")
     with network_wide(reason="test arrange"):
         Lead.objects.filter(id=lead.id).update(acceptance=Lead.Acceptance.PENDING)
     client.force_login(shop["manager"])
@@ -461,7 +394,7 @@ def test_manager_assigns_and_accepts_an_oem_lead(client, shop):
 
 
 def test_salesperson_cannot_assign_or_open_approvals(client, shop):
-    lead = web_lead(shop)
+    lead = web_lead(shop["dealer"], phone="+8613800000001", name="网客")
     before = database_state()
     client.force_login(shop["seller"])
     assert client.get(reverse("leads:approvals")).status_code == 404

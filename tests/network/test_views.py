@@ -50,7 +50,7 @@ def test_logout_is_a_post(client):
     ("role", "where", "target"),
     [
         (Role.SALESPERSON, "dealer", "leads:my_day"),
-        (Role.SALES_MANAGER, "dealer", "leads:my_day"),
+        (Role.SALES_MANAGER, "dealer", "leads:team"),
         (Role.SERVICE_ADVISOR, "dealer", "customers:search"),
         (Role.CALL_CENTRE_AGENT, None, "customers:search"),
         (Role.REGIONAL_MANAGER, "region", "network_overview"),

@@ -29,12 +29,10 @@ from leads.dashboard.selectors.figures import (
 )
 from leads.dashboard.selectors.filters import (
     ALL_STAGES,
-    DASHBOARD_ROLES,
     EXPORT_ROW_LIMIT,
     FIRST_RESPONSE_BUCKETS,
     FIRST_RESPONSE_KEYS,
     FUNNEL,
-    MANAGER_ROLES,
     NO_RESPONSE_YET,
     RANK,
     UNASSIGNED,
@@ -49,12 +47,10 @@ from leads.dashboard.selectors.funnel import funnel_figures
 
 __all__ = [
     "ALL_STAGES",
-    "DASHBOARD_ROLES",
     "EXPORT_ROW_LIMIT",
     "FIRST_RESPONSE_BUCKETS",
     "FIRST_RESPONSE_KEYS",
     "FUNNEL",
-    "MANAGER_ROLES",
     "NO_RESPONSE_YET",
     "RANK",
     "UNASSIGNED",

@@ -10,21 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
-from crm.network.models import Role
+from leads import permissions
 from leads.models import FUNNEL_STAGES, Lead, LostVerdict, Stage
 from leads.selectors import leads_for_user
 
 FUNNEL = list(FUNNEL_STAGES)
 RANK = {stage: rank for rank, stage in enumerate(FUNNEL)}
 ALL_STAGES = [*FUNNEL, Stage.LOST, Stage.FROZEN]
-DASHBOARD_ROLES = (
-    Role.SALESPERSON,
-    Role.SALES_MANAGER,
-    Role.DEALER_ADMIN,
-    Role.REGIONAL_MANAGER,
-    Role.OEM_ADMIN,
-)
-MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN, Role.REGIONAL_MANAGER, Role.OEM_ADMIN)
 
 # First-response buckets, in business minutes: (key, label, lower bound inclusive, upper bound exclusive).
 FIRST_RESPONSE_BUCKETS = [
@@ -109,9 +101,9 @@ class Viewer:
 
 def funnel_viewer(*, user) -> Viewer:
     access = access_for(user)
-    if not access.is_authenticated or not access.has_role(*DASHBOARD_ROLES):
+    if not permissions.can_see_funnel_dashboard(access):
         raise NotFound()
-    own_only = not access.has_role(*MANAGER_ROLES)
+    own_only = permissions.funnel_figures_are_own_only(access)
     sees_dealers = access.scope.network_wide or len(access.scope.dealer_ids) > 1
     return Viewer(user_id=user.pk, own_figures_only=own_only, sees_dealers=sees_dealers and not own_only)
 

@@ -11,8 +11,8 @@ from crm.messaging.rendering import render
 from crm.messaging.segments import segment_customers, segment_filters
 from crm.network.access import access_for
 from crm.network.models import Role, StaffProfile
-from leads.messaging_hooks import salesperson_values
 from leads.models import CLOSED_STAGES, Lead, LeadType, Stage
+from leads.registrations import salesperson_values
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, staff
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,6 @@
-"""What the funnel lends to messaging, registered from LeadsConfig.ready() so messaging never imports leads:
-segment filters on the customer's open leads (grade, stage) and the {{ salesperson.* }} placeholders.
+"""What the funnel lends to the core's registries, imported once by LeadsConfig.ready() so that the core
+never imports leads: the header entries and landing pages of the funnel's pages; messaging's segment
+filters on the customer's open leads (grade, stage) and the {{ salesperson.* }} placeholders.
 
 "Open" is the lead's stage (new … ordered); a dealer's segment only looks at the dealer's own leads, so a
 segment never counts, or reveals, another dealer's funnel.
@@ -10,9 +11,109 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
 from crm.messaging.context import context_provider_register
 from crm.messaging.segments import SegmentFilter, segment_filter_register
+from leads import permissions
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
+
+# --- Header and landing pages -------------------------------------------------------------------------------
+
+_WORK_PAGES = {"my_day", "team", "visit_new", "approvals"}
+
+nav_register(
+    NavEntry(
+        key="leads_team",
+        label=_("Team"),
+        url_name="leads:team",
+        icon="people-fill",
+        order=29,
+        allowed=permissions.manages_sales,
+        is_here=in_namespace("leads", names={"team"}),
+    ),
+    NavEntry(
+        key="leads_my_day",
+        label=_("My day"),
+        url_name="leads:my_day",
+        icon="sunrise",
+        order=30,
+        allowed=permissions.can_log_visits,
+        is_here=in_namespace("leads", names={"my_day"}),
+    ),
+    NavEntry(
+        key="leads_list",
+        label=_("Leads"),
+        url_name="leads:list",
+        icon="funnel",
+        order=31,
+        allowed=permissions.can_read_leads,
+        is_here=in_namespace("leads", excluding=_WORK_PAGES),
+    ),
+    NavEntry(
+        key="leads_visit_new",
+        label=_("Log a visit"),
+        url_name="leads:visit_new",
+        icon="door-open",
+        order=32,
+        allowed=permissions.can_log_visits,
+        is_here=in_namespace("leads", names={"visit_new"}),
+    ),
+    NavEntry(
+        key="leads_approvals",
+        label=_("Approvals"),
+        url_name="leads:approvals",
+        icon="check2-square",
+        order=33,
+        allowed=permissions.manages_a_dealer,
+        is_here=in_namespace("leads", names={"approvals"}),
+    ),
+    NavEntry(
+        key="leads_funnel",
+        label=_("Funnel"),
+        url_name="leads_dashboard:funnel",
+        icon="bar-chart-line",
+        order=34,
+        allowed=permissions.oversees_funnels,
+        is_here=in_namespace("leads_dashboard"),
+    ),
+    NavEntry(
+        key="leads_phone_in",
+        label=_("Phone-in"),
+        url_name="leads_call_centre:phone_in",
+        icon="headset",
+        order=40,
+        allowed=permissions.can_take_phone_ins,
+        is_here=in_namespace("leads_call_centre"),
+    ),
+    NavEntry(
+        key="leads_questionnaires",
+        label=_("Screening questionnaire"),
+        url_name="leads_setup:questionnaires",
+        icon="ui-checks",
+        order=60,
+        allowed=permissions.can_edit_questionnaires,
+        is_here=in_namespace("leads_setup", excluding={"cadence"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="leads_cadence",
+        label=_("Follow-up cadence"),
+        url_name="leads_setup:cadence",
+        icon="calendar2-week",
+        order=61,
+        allowed=permissions.can_see_cadence,
+        is_here=in_namespace("leads_setup", names={"cadence"}),
+        is_secondary=True,
+    ),
+)
+landing_register(
+    # A sales manager's morning starts with the team: who has overdue follow-ups, which new leads wait.
+    Landing(key="leads_team", order=25, applies=permissions.manages_sales, url_name="leads:team"),
+    Landing(key="leads_my_day", order=30, applies=permissions.can_log_visits, url_name="leads:my_day"),
+)
+
+
+# --- Messaging: segment filters and placeholders -----------------------------------------------------------
 
 GRADE_CHOICES = [(grade.value, Grade(grade).label) for grade in OPEN_GRADES]
 STAGE_CHOICES = [(stage.value, Stage(stage).label) for stage in OPEN_STAGES]

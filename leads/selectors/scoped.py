@@ -1,4 +1,5 @@
-"""Every read of the funnel, scoped to the user (row-level security enforces the same again)."""
+"""The funnel's scoped querysets: every read of leads starts here (row-level security enforces the same
+scope again)."""
 
 from datetime import timedelta
 
@@ -7,8 +8,8 @@ from django.utils import timezone
 
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
-from crm.network.models import Role
-from leads.models import OPEN_STAGES, FollowUp, Lead, LostVerdict, ShowroomVisit, TestDrive
+from crm.network.models import DEALER_MANAGER_ROLES, Role
+from leads.models import OPEN_STAGES, ContactAttempt, FollowUp, Lead, LostVerdict, ShowroomVisit, TestDrive
 
 
 def _grade_rank(field: str) -> Case:
@@ -56,6 +57,15 @@ def follow_ups_due(*, user, until=None) -> QuerySet[FollowUp]:
     )
 
 
+def follow_ups_for_user(*, user) -> QuerySet[FollowUp]:
+    """Follow-ups at the dealers the user may see (a manager's team view counts them per salesperson)."""
+    return _dealer_scope(FollowUp.objects.all(), user)
+
+
+def contact_attempts_for_user(*, user) -> QuerySet[ContactAttempt]:
+    return _dealer_scope(ContactAttempt.objects.all(), user)
+
+
 def leads_awaiting_first_response(*, user) -> QuerySet[Lead]:
     """New leads whose first-response clock is running: the user's own, or unowned at their dealers."""
     return (
@@ -79,7 +89,7 @@ def test_drives_today(*, user) -> QuerySet[TestDrive]:
 
 def lost_verdicts_pending(*, user) -> QuerySet[LostVerdict]:
     """Verdicts waiting for a manager at the dealers where the user manages."""
-    dealer_ids = access_for(user).dealers_where(Role.SALES_MANAGER, Role.DEALER_ADMIN)
+    dealer_ids = access_for(user).dealers_where(*DEALER_MANAGER_ROLES)
     return (
         LostVerdict.objects.filter(status=LostVerdict.Status.PROPOSED, dealer_id__in=dealer_ids)
         .select_related("lead__customer", "proposed_by")

@@ -1,71 +1,30 @@
-"""The reads behind the salesperson's and manager's pages, composed from `leads.selectors` (so they are
+"""The reads behind the salesperson's and manager's pages, composed from the scoped reads (so they are
 scoped the same way) and shaped for one page each. Writes never live here: they are services."""
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from crm.customers.models import ContactPoint
 from crm.customers.selectors import customer_search, customer_timeline_queryset
-from crm.network.access import access_for
-from crm.network.models import Dealer, Role
-from leads import selectors, sla
+from leads import sla
 from leads.models import (
     OPEN_STAGES,
     ContactAttempt,
-    DemoCar,
     FollowUp,
     Lead,
-    LeadSource,
     LostVerdict,
     Order,
     ShowroomVisit,
     TestDrive,
 )
-from leads.services.common import MANAGER_ROLES, SALES_ROLES
-
-User = get_user_model()
+from leads.selectors import reference
+from leads.selectors import scoped as selectors
 
 MY_DAY_LIMIT = 50
-READ_ROLES = (
-    Role.SALESPERSON,
-    Role.SALES_MANAGER,
-    Role.DEALER_ADMIN,
-    Role.REGIONAL_MANAGER,
-    Role.OEM_ADMIN,
-)
-
-
-def can_read_leads(access) -> bool:
-    return access.is_authenticated and access.has_role(*READ_ROLES)
-
-
-def sales_dealer_ids(access) -> list[int]:
-    """Dealers where the user sells or manages sales, in a stable order (the first is "their" dealer)."""
-    return sorted(access.dealers_where(*SALES_ROLES))
-
-
-def manager_dealer_ids(access) -> list[int]:
-    return sorted(access.dealers_where(*MANAGER_ROLES))
-
-
-def can_work_lead(access, lead: Lead) -> bool:
-    """Sales staff of the lead's dealer (and OEM admins) act on it; everyone else only reads."""
-    return access.has_role(Role.OEM_ADMIN) or access.has_role(*SALES_ROLES, dealer_id=lead.dealer_id)
-
-
-def can_manage_lead(access, lead: Lead) -> bool:
-    return access.has_role(*MANAGER_ROLES, dealer_id=lead.dealer_id)
-
-
-def can_contact_lead(access, user, lead: Lead) -> bool:
-    """Mirrors the contact service's rule: the owner, a salesperson on an unowned lead, the managers."""
-    if can_manage_lead(access, lead) or access.has_role(Role.OEM_ADMIN):
-        return True
-    return access.has_role(Role.SALESPERSON, dealer_id=lead.dealer_id) and lead.owner_id in (None, user.pk)
 
 
 @dataclass
@@ -138,26 +97,6 @@ def visits_today(*, user, dealer_id: int) -> tuple[list[ShowroomVisit], dict]:
     return visits, traffic
 
 
-def dealer_models(*, dealer_id: int) -> list[str]:
-    """Models a salesperson taps on the visit log: the distinct models of the dealer's demo cars."""
-    return list(
-        DemoCar.objects.filter(dealer_id=dealer_id)
-        .order_by("model")
-        .values_list("model", flat=True)
-        .distinct()[:30]
-    )
-
-
-def demo_cars(*, dealer_id: int) -> QuerySet[DemoCar]:
-    return DemoCar.objects.filter(dealer_id=dealer_id, is_active=True).order_by("model", "plate")
-
-
-def dealer_get(*, user, dealer_id: int) -> Dealer | None:
-    if not access_for(user).can_see_dealer(dealer_id):
-        return None
-    return Dealer.objects.filter(id=dealer_id).first()
-
-
 @dataclass
 class ReturningCustomer:
     customer: object
@@ -199,6 +138,8 @@ def leads_list(*, user, filters: dict, page: int, base=None) -> tuple[list[Lead]
         leads = leads.filter(owner=user)
     elif filters.get("owner") == "unassigned":
         leads = leads.filter(owner__isnull=True)
+    elif str(filters.get("owner") or "").isdigit():
+        leads = leads.filter(owner_id=int(filters["owner"]))
     if filters.get("source"):
         leads = leads.filter(source_id=filters["source"])
     if filters.get("type"):
@@ -261,25 +202,6 @@ def order_get(*, lead: Lead, order_id: int) -> Order | None:
     return Order.objects.filter(lead=lead, id=order_id).first()
 
 
-def lead_sources(*, user) -> QuerySet[LeadSource]:
-    """Sources a filter may offer: the OEM's and the user's dealers' own."""
-    scope = access_for(user).scope
-    sources = LeadSource.objects.order_by("name")
-    if not scope.network_wide:
-        sources = sources.filter(Q(dealer__isnull=True) | Q(dealer_id__in=scope.dealer_ids))
-    return sources[:200]
-
-
-def salespeople(*, dealer_id: int, active_only: bool = True) -> QuerySet:
-    """The dealer's salespeople (a departing one may already be inactive: reassignment still needs them)."""
-    people = User.objects.filter(
-        role_assignments__dealer_id=dealer_id, role_assignments__role=Role.SALESPERSON
-    )
-    if active_only:
-        people = people.filter(is_active=True, role_assignments__is_active=True)
-    return people.distinct().order_by("first_name", "username")
-
-
 def approvals(*, user, dealer_id: int) -> dict:
     verdicts = list(
         selectors.lost_verdicts_pending(user=user).filter(dealer_id=dealer_id).select_related("lead__owner")
@@ -305,7 +227,119 @@ def open_leads_of(*, user, dealer_id: int, owner_id: int) -> int:
     )
 
 
-def drive_slot_default() -> datetime:
-    """The next half hour, the usual start of a test drive booked on the spot."""
-    now = timezone.localtime()
-    return (now + timedelta(minutes=30 - now.minute % 30)).replace(second=0, microsecond=0)
+@dataclass
+class TeamMember:
+    """One salesperson's day as the sales manager sees it."""
+
+    person: object
+    open_leads: int = 0
+    waiting_first_response: int = 0
+    breached: int = 0
+    overdue_follow_ups: int = 0
+    oldest_overdue_at: datetime | None = None
+    due_today: int = 0
+    visits_today: int = 0
+    last_contact_at: datetime | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.overdue_follow_ups or self.breached)
+
+
+TEAM_LIST_LIMIT = 20
+
+
+def team_day(*, user, dealer) -> dict:
+    """The sales manager's morning at `dealer`: per salesperson, the open leads, the new leads still waiting
+    for a first contact (and how many breached the deadline), the overdue follow-ups and the oldest of
+    them, what is due today, today's visits and the last contact attempt; then the new leads nobody owns
+    and the most overdue follow-ups. A fixed number of queries, whatever the team's size."""
+    now = timezone.now()
+    zone = zoneinfo.ZoneInfo(dealer.time_zone)
+    local_now = now.astimezone(zone)
+    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = day_start + timedelta(days=1)
+    members = {person.id: TeamMember(person=person) for person in reference.salespeople(dealer_id=dealer.id)}
+
+    leads = selectors.leads_for_user(user=user).filter(dealer=dealer, stage__in=OPEN_STAGES).order_by()
+    waiting = Q(first_contact_at__isnull=True, sla_due_at__isnull=False)
+    for row in (
+        leads.filter(owner_id__in=members)
+        .values("owner_id")
+        .annotate(
+            open_leads=Count("id"),
+            waiting_first_response=Count("id", filter=waiting),
+            breached=Count("id", filter=waiting & Q(sla_due_at__lt=now)),
+        )
+    ):
+        member = members[row.pop("owner_id")]
+        for name, value in row.items():
+            setattr(member, name, value)
+
+    follow_ups = selectors.follow_ups_for_user(user=user).filter(
+        dealer=dealer, done_at__isnull=True, lead__stage__in=OPEN_STAGES
+    )
+    for row in (
+        follow_ups.filter(assigned_to_id__in=members)
+        .order_by()
+        .values("assigned_to_id")
+        .annotate(
+            overdue_follow_ups=Count("id", filter=Q(due_at__lt=now)),
+            oldest_overdue_at=Min("due_at", filter=Q(due_at__lt=now)),
+            due_today=Count("id", filter=Q(due_at__gte=now, due_at__lt=day_end)),
+        )
+    ):
+        member = members[row.pop("assigned_to_id")]
+        for name, value in row.items():
+            setattr(member, name, value)
+
+    for salesperson_id, count in (
+        selectors.visits_for_user(user=user)
+        .filter(dealer=dealer, arrived_at__gte=day_start, arrived_at__lt=day_end, salesperson_id__in=members)
+        .order_by()
+        .values_list("salesperson_id")
+        .annotate(count=Count("id"))
+    ):
+        members[salesperson_id].visits_today = count
+    for by_id, last in (
+        selectors.contact_attempts_for_user(user=user)
+        .filter(dealer=dealer, by_id__in=members)
+        .order_by()
+        .values_list("by_id")
+        .annotate(last=Max("at"))
+    ):
+        members[by_id].last_contact_at = last
+
+    unowned = list(
+        leads.filter(waiting, owner__isnull=True)
+        .exclude(acceptance=Lead.Acceptance.PENDING)
+        .select_related("customer", "dealer", "source")
+        .order_by("sla_due_at")[:TEAM_LIST_LIMIT]
+    )
+    for lead in unowned:
+        lead.clock = sla_clock(lead, now)
+    most_overdue = list(
+        follow_ups.filter(due_at__lt=now)
+        .select_related("lead__customer", "assigned_to")
+        .order_by("due_at")[:TEAM_LIST_LIMIT]
+    )
+    team = sorted(
+        members.values(),
+        key=lambda m: (-m.overdue_follow_ups, -m.breached, -m.waiting_first_response, str(m.person)),
+    )
+    return {
+        "team": team,
+        "unowned": unowned,
+        "unowned_count": leads.filter(waiting, owner__isnull=True)
+        .exclude(acceptance=Lead.Acceptance.PENDING)
+        .count(),
+        "pending_acceptance": leads.filter(acceptance=Lead.Acceptance.PENDING).count(),
+        "most_overdue": most_overdue,
+        "totals": {
+            "overdue_follow_ups": sum(m.overdue_follow_ups for m in team),
+            "waiting_first_response": sum(m.waiting_first_response for m in team),
+            "breached": sum(m.breached for m in team),
+            "visits_today": sum(m.visits_today for m in team),
+        },
+        "now": now,
+    }
