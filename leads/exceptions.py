@@ -48,3 +48,27 @@ class InvalidSourceKey(ApplicationError):
     code = "invalid_source_key"
     status = 401
     default_message = _("Unknown or inactive lead source key.")
+
+
+class UnknownDealer(ApplicationError):
+    code = "unknown_dealer"
+    status = 400
+    default_message = _("No active dealer carrying the brand has this dealer code.")
+
+
+class RateLimited(ApplicationError):
+    code = "rate_limited"
+    status = 429
+    default_message = _("Too many submissions. Wait a minute and try again.")
+
+
+class SubmittedTooFast(ApplicationError):
+    code = "submitted_too_fast"
+    status = 400
+    default_message = _("The form was sent too quickly after it was shown. Please try again.")
+
+
+class PayloadTooLarge(ApplicationError):
+    code = "payload_too_large"
+    status = 413
+    default_message = _("The request body is too large.")

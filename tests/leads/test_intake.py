@@ -15,8 +15,8 @@ from crm.customers.models import Consent, Customer, CustomerDealer, DuplicateCan
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
 from leads.adf import parse_adf
-from leads.intake import KEY_HEADER, adf_capture, lead_source_create, source_key_hash
 from leads.models import Campaign, Lead, LeadSource
+from leads.services import KEY_HEADER, adf_capture, lead_source_create, source_key_hash
 from tests.factories import BrandFactory, DealerFactory, staff
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from crm.core.exceptions import ApplicationError
 from crm.core.scope import Scope, network_wide, scope_apply, scoped
@@ -27,30 +26,12 @@ from crm.customers.models import Channel, Consent
 from crm.customers.services import consent_record
 from crm.network.models import Dealer
 from leads.adf import AdfProspect
-from leads.exceptions import InvalidSourceKey
+from leads.exceptions import InvalidSourceKey, RateLimited, SubmittedTooFast, UnknownDealer
 from leads.models import Campaign, LeadSource, LeadType
-from leads.services import Capture, lead_capture
+from leads.services.capture import Capture, lead_capture
 
 KEY_HEADER = "X-Lead-Source-Key"
 MAX_KEY_LENGTH = 200
-
-
-class UnknownDealer(ApplicationError):
-    code = "unknown_dealer"
-    status = 400
-    default_message = gettext_lazy("No active dealer carrying the brand has this dealer code.")
-
-
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
-    default_message = gettext_lazy("Too many submissions. Wait a minute and try again.")
-
-
-class SubmittedTooFast(ApplicationError):
-    code = "submitted_too_fast"
-    status = 400
-    default_message = gettext_lazy("The form was sent too quickly after it was shown. Please try again.")
 
 
 # --- Keys -------------------------------------------------------------------------------------------------
