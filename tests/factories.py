@@ -138,3 +138,17 @@ class VehicleFactory(ScopedFactory):
     model = "A6"
     year = 2024
     plate = factory.Sequence(lambda n: f"沪A{n:05d}")
+
+
+# --- The brand model catalogue (crm.network) ---------------------------------------------------------------
+
+
+class BrandModelFactory(ScopedFactory):
+    class Meta:
+        model = "network.BrandModel"
+        django_get_or_create = ("brand", "code")
+
+    brand = factory.SubFactory(BrandFactory)
+    code = factory.Sequence(lambda n: f"M{n}")
+    name = factory.LazyAttribute(lambda model: model.code)
+    aliases = factory.LazyFunction(list)
