@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from crm.core.api import ErrorSerializer
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
-from leads.adf import parse_adf
+from leads.adf import parse_adf, split_phone_extension
 from leads.exceptions import PayloadTooLarge, RateLimited
 from leads.services import (
     KEY_HEADER,
@@ -122,8 +122,10 @@ class WebFormSerializer(serializers.Serializer):
     def validate_phone(self, value: str) -> str:
         if not value.strip():
             return ""
+        # The extension is cut off here and kept by the capture: a contact point holds none.
+        number, self.phone_extension = split_phone_extension(value)
         try:
-            return phone_normalize(value)
+            return phone_normalize(number)
         except InvalidPhone as error:
             raise serializers.ValidationError(str(error.message)) from error
 
@@ -140,7 +142,10 @@ class WebFormSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"phone": [_("Give a phone number or an email address.")]}, code="contact_required"
             )
-        return attrs
+        return {
+            **attrs,
+            "phone_extension": getattr(self, "phone_extension", "") if attrs.get("phone") else "",
+        }
 
 
 class IntakeResultSerializer(serializers.Serializer):
