@@ -35,10 +35,9 @@ def bench_leads(*, leads: int, dealers: int, runs: int, out) -> None:
     from leads import selectors
     from leads.adf import parse_adf
     from leads.dashboard.selectors import FunnelFilters, funnel_figures
-    from leads.intake import adf_capture
     from leads.management.commands.seed_scale_leads import scale_leads
     from leads.models import Lead, LeadSource
-    from leads.services import visit_log
+    from leads.services import adf_capture, visit_log
 
     with network_wide(reason="bench: lead count"):
         existing = Lead.objects.count()

@@ -98,3 +98,27 @@ class QuestionnaireConflict(ApplicationError):
 class CadencePolicyInvalid(ApplicationError):
     code = "cadence_policy_invalid"
     default_message = _("Each grade needs 1 ≤ at least ≤ default ≤ at most days.")
+
+
+class UnknownDealer(ApplicationError):
+    code = "unknown_dealer"
+    status = 400
+    default_message = _("No active dealer carrying the brand has this dealer code.")
+
+
+class RateLimited(ApplicationError):
+    code = "rate_limited"
+    status = 429
+    default_message = _("Too many submissions. Wait a minute and try again.")
+
+
+class SubmittedTooFast(ApplicationError):
+    code = "submitted_too_fast"
+    status = 400
+    default_message = _("The form was sent too quickly after it was shown. Please try again.")
+
+
+class PayloadTooLarge(ApplicationError):
+    code = "payload_too_large"
+    status = 413
+    default_message = _("The request body is too large.")

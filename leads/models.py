@@ -657,3 +657,52 @@ class Order(models.Model):
     @property
     def price(self):
         return self.list_price - self.discount
+
+
+class TradeIn(models.Model):
+    """A car the prospect offers in part-exchange or for sale, as the lead's sender described it (ADF
+    <vehicle interest="trade-in"|"sell">). Facts to show the salesperson; nothing is computed from them."""
+
+    class Interest(models.TextChoices):
+        TRADE_IN = "trade-in", _("Trade-in")
+        SELL = "sell", _("To sell")
+
+    class OdometerUnits(models.TextChoices):
+        KILOMETRES = "km", _("km")
+        MILES = "mi", _("miles")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="trade_ins")
+    dealer = models.ForeignKey("network.Dealer", on_delete=models.PROTECT, related_name="+")
+    interest = models.CharField(
+        _("offered as"), max_length=10, choices=Interest.choices, default=Interest.TRADE_IN
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    make = models.CharField(_("make"), max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    trim = models.CharField(_("trim"), max_length=100, blank=True)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    colour = models.CharField(_("colour"), max_length=100, blank=True)
+    odometer = models.PositiveIntegerField(_("odometer"), null=True, blank=True)
+    # Empty when the sender did not say: a reading is never converted on a guess.
+    odometer_units = models.CharField(
+        _("odometer units"), max_length=2, choices=OdometerUnits.choices, blank=True
+    )
+    comments = models.TextField(_("comments"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("trade-in vehicle")
+        verbose_name_plural = _("trade-in vehicles")
+        constraints = [
+            models.CheckConstraint(
+                name="trade_in_year_and_odometer_sane",
+                condition=(Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100))
+                & (Q(odometer__isnull=True) | Q(odometer__lte=10_000_000)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(str(part) for part in (self.year, self.make, self.model) if part) or str(
+            _("Trade-in")
+        )

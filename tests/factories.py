@@ -226,3 +226,17 @@ def walk_in(
             models_of_interest=list(models),
             **({"arrived_at": arrived_at} if arrived_at is not None else {}),
         ).lead
+
+
+# --- The brand model catalogue (crm.network) ---------------------------------------------------------------
+
+
+class BrandModelFactory(ScopedFactory):
+    class Meta:
+        model = "network.BrandModel"
+        django_get_or_create = ("brand", "code")
+
+    brand = factory.SubFactory(BrandFactory)
+    code = factory.Sequence(lambda n: f"M{n}")
+    name = factory.LazyAttribute(lambda model: model.code)
+    aliases = factory.LazyFunction(list)

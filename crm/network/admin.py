@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from crm.network.models import Brand, Dealer, Region, RoleAssignment, StaffProfile
+from crm.network.models import (
+    Brand,
+    BrandModel,
+    Dealer,
+    DealerAlias,
+    Region,
+    RoleAssignment,
+    StaffProfile,
+)
 
 User = get_user_model()
 
@@ -13,10 +21,25 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+class BrandModelInline(admin.TabularInline):
+    model = BrandModel
+    extra = 0
+    fields = ("code", "name", "aliases", "position", "is_active")
+
+
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "is_oem_brand")
     search_fields = ("code", "name")
+    inlines = [BrandModelInline]
+
+
+@admin.register(BrandModel)
+class BrandModelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "brand", "position", "is_active")
+    list_filter = ("brand", "is_active")
+    search_fields = ("code", "name")
+    list_select_related = ("brand",)
 
 
 class StaffInline(admin.TabularInline):
@@ -27,6 +50,12 @@ class StaffInline(admin.TabularInline):
     fields = ("user", "role", "is_active")
 
 
+class DealerAliasInline(admin.TabularInline):
+    model = DealerAlias
+    extra = 0
+    fields = ("alias",)
+
+
 @admin.register(Dealer)
 class DealerAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "region", "city", "time_zone", "is_active")
@@ -34,7 +63,7 @@ class DealerAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "city")
     filter_horizontal = ("brands",)
     list_select_related = ("region",)
-    inlines = [StaffInline]
+    inlines = [DealerAliasInline, StaffInline]
 
 
 @admin.register(RoleAssignment)

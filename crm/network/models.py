@@ -3,9 +3,11 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.history import tracked
@@ -55,6 +57,11 @@ class Brand(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     is_oem_brand = models.BooleanField(_("the OEM's own brand"), default=False)
+    # Other ways people and lead sites write the brand before a model name ("Aurora", "奥瑞"): the model
+    # matcher strips them, as it strips the code and the name.
+    aliases = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name=_("other names")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +104,61 @@ class Dealer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+@tracked()
+class BrandModel(models.Model):
+    """A vehicle model in a brand's catalogue. Leads and visits record models of interest by its code."""
+
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, related_name="vehicle_models", verbose_name=_("brand")
+    )
+    # The same length as a lead's model of interest, which stores it.
+    code = models.CharField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=100)
+    # Other names of the model: its Chinese name, spellings lead sites use.
+    aliases = ArrayField(
+        models.CharField(max_length=60), default=list, blank=True, verbose_name=_("other names")
+    )
+    position = models.PositiveSmallIntegerField(_("position in the list"), default=0)
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        ordering = ["brand__name", "position", "code"]
+        verbose_name = _("vehicle model")
+        verbose_name_plural = _("vehicle models")
+        constraints = [
+            models.UniqueConstraint(Lower("code"), "brand", name="brand_model_code_once_per_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+@tracked()
+class DealerAlias(models.Model):
+    """Another name or id by which lead sites know a dealer (an ADF <vendor>): matched exactly, never
+    fuzzily, so that a lead never goes to a dealer whose name merely looks alike."""
+
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("dealer")
+    )
+    alias = models.CharField(_("alias"), max_length=200)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = _("dealer alias")
+        verbose_name_plural = _("dealer aliases")
+        constraints = [
+            # One alias, one dealer: otherwise a lead could go to either.
+            models.UniqueConstraint(Lower("alias"), name="dealer_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+    def clean(self) -> None:
+        self.alias = " ".join(self.alias.split())
 
 
 class Role(models.TextChoices):

@@ -1,4 +1,10 @@
-"""Reads of the network for the browser: the dealer overview and a dealer's staff, scoped to the user."""
+"""Reads of the network: the dealer overview and a dealer's staff, scoped to the user; the brand model
+catalogue and the matcher that maps typed model names to it."""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -7,7 +13,7 @@ from crm.core.exceptions import NotFound
 from crm.network import permissions
 from crm.network.access import access_for, dealers_visible
 from crm.network.exceptions import DealerChoiceRequired
-from crm.network.models import Brand, Dealer, RoleAssignment
+from crm.network.models import Brand, BrandModel, Dealer, RoleAssignment
 
 
 def _count_of(model, **filters):
@@ -110,3 +116,79 @@ def dealers_worked_at(*, user) -> list[Dealer]:
     """Every dealer where the user holds a dealer role: the header's dealer switcher when there are several."""
     dealer_ids = access_for(user).dealer_ids
     return list(Dealer.objects.filter(id__in=dealer_ids).order_by("code")) if len(dealer_ids) > 1 else []
+# --- The brand model catalogue ----------------------------------------------------------------------------
+
+
+def brand_models_for_dealer(*, dealer_id: int) -> QuerySet[BrandModel]:
+    """The models on sale of the brands the dealer sells, with their brand: the OEM's own brand first,
+    then by brand name and catalogue position. The catalogue is the OEM's, not secret: no user scope."""
+    return (
+        BrandModel.objects.filter(brand__dealers=dealer_id, is_active=True)
+        .select_related("brand")
+        .order_by("-brand__is_oem_brand", "brand__name", "position", "code")
+    )
+
+
+@dataclass(frozen=True)
+class ModelMatch:
+    """What `model_match` made of a text: the catalogue model, or None when nothing matched."""
+
+    text: str  # as typed, whitespace collapsed
+    model: BrandModel | None
+
+    @property
+    def is_matched(self) -> bool:
+        return self.model is not None
+
+    @property
+    def value(self) -> str:
+        """What a lead records: the model's code, else the text as typed (never dropped)."""
+        return self.model.code if self.model is not None else self.text
+
+
+# Ignored when comparing: spaces, and the hyphens and dots people put inside model names ("EV-7", "X.5").
+_MODEL_NAME_NOISE = re.compile(r"[\s\-_.·・]+")
+
+
+def _model_key(text: str) -> str:
+    """Full-width to half-width (NFKC), case-folded, without spaces or joining punctuation."""
+    return _MODEL_NAME_NOISE.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def model_match(*, text: str, models: Iterable[BrandModel]) -> ModelMatch:
+    """The catalogue model `text` names, among `models` (each with its brand loaded). Pure: no queries.
+
+    Case, full-width characters, spaces and hyphens do not matter; a leading brand (its code, name or one
+    of its other names: "Aurora A6", "AURORA a6", "奥瑞 A6") is stripped, and then only that brand's
+    models count; a model's other names count as its code. When a bare name fits models of several
+    brands, the first in `models` wins (brand_models_for_dealer lists the OEM's own brand first). Text
+    that names no model is returned as typed, unmatched."""
+    typed = " ".join(text.split())
+    key = _model_key(typed)
+    if not key:
+        return ModelMatch(text=typed, model=None)
+    candidates = [(model, _names_of(model)) for model in models]
+    for model, names in candidates:
+        if key in names:
+            return ModelMatch(text=typed, model=model)
+    for model, names in candidates:
+        for brand_name in _names_of(model.brand):
+            if key.startswith(brand_name) and key[len(brand_name) :] in names:
+                return ModelMatch(text=typed, model=model)
+    return ModelMatch(text=typed, model=None)
+
+
+# A bilingual name ("Aurora Motors 奥瑞汽车") is also matched by each of its languages alone.
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CHINESE_OR_NOT = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
+
+
+def _names_of(item: BrandModel | Brand) -> set[str]:
+    names = [item.code, item.name, *_CHINESE_OR_NOT.findall(item.name), *item.aliases]
+    return {_model_key(name) for name in names} - {""}
+
+
+def models_match(*, texts: Iterable[str], models: Iterable[BrandModel]) -> list[ModelMatch]:
+    """`model_match` for each text, in order."""
+    models = list(models)
+    return [model_match(text=text, models=models) for text in texts]

@@ -14,7 +14,17 @@ Guarantees of `parse_adf`:
   has `is_contactable` False so the caller can report it row by row.
 """
 
+from leads.adf.contact import is_placeholder_name, split_phone_extension
 from leads.adf.document import AdfAddress, AdfDocument, AdfError, AdfProspect, AdfVehicle
 from leads.adf.parse import parse_adf
 
-__all__ = ["AdfAddress", "AdfDocument", "AdfError", "AdfProspect", "AdfVehicle", "parse_adf"]
+__all__ = [
+    "AdfAddress",
+    "AdfDocument",
+    "AdfError",
+    "AdfProspect",
+    "AdfVehicle",
+    "is_placeholder_name",
+    "parse_adf",
+    "split_phone_extension",
+]

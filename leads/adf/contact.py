@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 
 _PLACEHOLDER_NAMES = frozenset(
     {
-        "unknown", "unkown", "n/a", "n.a.", "none", "null", "nil", "test", "testing", "tester",
+        "unknown", "unkown", "n/a", "n.a.", "n.a", "none", "null", "nil", "undefined", "nan",
+        "test", "testing", "tester", "demo", "sample", "asdf", "qwerty",
         "-", "--", "---", ".", "..", "...", "?", "x", "xx", "xxx", "tbd", "no name", "noname",
-        "not provided", "not given", "anonymous", "customer", "client", "first name", "last name",
-        "firstname", "lastname", "name",
+        "not provided", "not given", "not available", "anonymous", "customer", "client", "first name",
+        "last name", "firstname", "lastname", "name", "your name", "mr", "mrs", "ms", "sir", "madam",
         "客户", "顾客", "先生/女士", "女士/先生", "先生", "女士", "小姐", "未知", "无", "匿名", "测试",
-        "不详", "客户先生", "客户女士",
+        "不详", "客户先生", "客户女士", "暂无", "未填", "未填写", "未提供", "姓名", "无名", "空",
     }
 )  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -30,6 +31,12 @@ _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;
 _LIST_SEPARATORS = re.compile(r"[;,/]|\s+or\s+|或")
 _PHONE_START = re.compile(r"\+?\s*\(?\s*\d")
 _PHONE_LABEL = re.compile(r"^[^\d+(]*[^\W\d_][^\d+(]*?[:#]")
+# An extension after the number: "ext. 12", "extension 12", "x12", "转12", "分机 12", "#12", ";ext=12"
+# (RFC 3966), optionally in brackets. Read on NFKC text, so full-width "＃１２" counts too.
+_PHONE_EXTENSION = re.compile(
+    r"[\s,;]*\(?\s*(?:(?<![a-z])(?:ext(?:ension)?|x)\.?|;?ext=|转|分机号?|#)\s*[:.]?\s*(\d{1,6})\s*\)?\s*$",
+    re.IGNORECASE,
+)
 _PHONE_TYPE_RANKS = {
     "cellphone": 0,
     "mobile": 0,
@@ -42,10 +49,17 @@ _PHONE_TYPE_RANKS = {
 }
 
 
-def _is_placeholder_name(value: str) -> bool:
-    words = value.casefold().split()
-    if not any(character.isalpha() for character in value):
+# Brackets and quotes around a placeholder do not make it a name: "(none)", "[unknown]", "“N/A”".
+_WRAPPING = "()[]{}<>\"'“”‘’「」『』（）【】《》"
+
+
+def is_placeholder_name(value: str) -> bool:
+    """True for what forms put where a name should be ("Unknown", "N/A", "未知", "-", "Test Test"): case,
+    full-width letters, surrounding spaces and brackets do not matter. Also used by web-form intake."""
+    text = unicodedata.normalize("NFKC", value).casefold().strip()
+    if not any(character.isalpha() for character in text):
         return True
+    words = [word.strip(_WRAPPING + ".,:;") or word for word in text.strip(_WRAPPING).split()]
     return " ".join(words) in _PLACEHOLDER_NAMES or all(word in _PLACEHOLDER_NAMES for word in words)
 
 
@@ -57,7 +71,7 @@ def read_name(contact: Element, warnings: list[str]) -> tuple[str, str, str, boo
         value = element_text(name_element)
         if not value:
             continue
-        if _is_placeholder_name(value):
+        if is_placeholder_name(value):
             warnings.append(_('The placeholder name "%(value)s" was ignored.') % {"value": shorten(value)})
             continue
         part = attribute(name_element, "part")
@@ -79,9 +93,11 @@ def read_name(contact: Element, warnings: list[str]) -> tuple[str, str, str, boo
     return name, first_name, last_name, bool(business_names)
 
 
-def read_phones(contacts: list[Element], warnings: list[str]) -> list[str]:
-    """Raw numbers, labels stripped, deduplicated; preferred first, then mobile, voice, pager, fax."""
+def read_phones(contacts: list[Element], warnings: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Raw numbers, labels and extensions stripped, deduplicated; preferred first, then mobile, voice,
+    pager, fax. With them, the extensions found: {number as returned: extension digits}."""
     ranked: list[tuple[int, bool, int, int, str]] = []
+    extensions: dict[str, str] = {}  # by the number's digits
     for contact_rank, contact in enumerate(contacts):
         for phone_element in contact.findall("phone"):
             raw = element_text(phone_element)
@@ -94,29 +110,48 @@ def read_phones(contacts: list[Element], warnings: list[str]) -> list[str]:
             if sum(len(re.sub(r"\D", "", piece)) >= 5 for piece in pieces) < 2:
                 pieces = [raw]
             for piece in pieces:
-                phone = _clean_phone(piece)
-                if phone is None:
+                cleaned = _clean_phone(piece)
+                if cleaned is None:
                     if piece.strip():
                         warnings.append(
                             _('The phone number "%(value)s" has no usable digits and was dropped.')
                             % {"value": shorten(piece.strip())}
                         )
                     continue
+                phone, extension = cleaned
+                if extension:
+                    extensions.setdefault(re.sub(r"\D", "", phone), extension)
                 ranked.append((contact_rank, not is_preferred, type_rank, len(ranked), phone))
     phones: list[str] = []
+    phone_extensions: dict[str, str] = {}
     seen_digits: set[str] = set()
     for *_rank, phone in sorted(ranked):
         digits = re.sub(r"\D", "", phone)
         if digits not in seen_digits:
             seen_digits.add(digits)
             phones.append(phone)
-    return phones
+            if digits in extensions:
+                phone_extensions[phone] = extensions[digits]
+    return phones, phone_extensions
 
 
-def _clean_phone(raw: str) -> str | None:
-    """The number as written, without labels around it ("Cell:", "手机：", "(mobile)"); None if unusable."""
+def split_phone_extension(raw: str) -> tuple[str, str]:
+    """(the number, the extension's digits or "") of a phone number as typed: "021-5888 1001 ext. 12",
+    "x12", "转12", "分机 12", "#12", ";ext=12". Also used by web-form intake."""
     text = unicodedata.normalize("NFKC", raw).strip()
-    text = _PHONE_LABEL.sub("", text, count=1)
+    # An extension is at the end: searching only the tail keeps the work linear however long the text.
+    found = _PHONE_EXTENSION.search(text, max(0, len(text) - 40))
+    # "#12" alone is no number with an extension: the rest must hold a number.
+    if found is None or len(re.sub(r"\D", "", text[: found.start()])) < 5:
+        return text, ""
+    return text[: found.start()].rstrip(), found.group(1)
+
+
+def _clean_phone(raw: str) -> tuple[str, str] | None:
+    """The number as written, without labels around it ("Cell:", "手机：", "(mobile)") and without its
+    extension, and the extension's digits ("" when none); None if unusable."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    text, extension = split_phone_extension(_PHONE_LABEL.sub("", text, count=1))
     start = _PHONE_START.search(text)
     if start is None:
         return None
@@ -128,7 +163,7 @@ def _clean_phone(raw: str) -> str | None:
     # Fewer than five digits, or one digit repeated (000-000-0000), is a form filled in to get past it.
     if len(digits) < 5 or len(set(digits)) == 1:
         return None
-    return phone
+    return phone, extension
 
 
 def read_emails(contacts: list[Element], warnings: list[str]) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +41,8 @@ class AdfVehicle:
     colour: str  # exterior colour of the preferred colour combination
     comments: str  # plain text, HTML tags stripped
     is_primary: bool  # the vehicle the prospect wants to buy or lease; at most one per prospect
+    odometer: int | None = None  # the reading, in `odometer_units`
+    odometer_units: str = ""  # "km", "mi", or "" when the sender did not say
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,13 @@ class AdfProspect:
     external_id: str
     id_source: str
     status: str  # "new" or "resend"
-    request_date: datetime | None  # always timezone-aware
+    # As written: aware when the sender named the zone, naive when it did not. Read it with request_date_in.
+    request_date: datetime | None
     name: str  # display name: the business name, else the full name, else composed from parts
     first_name: str
     last_name: str
     is_business: bool
-    phones: list[str]  # raw numbers, labels stripped, best first
+    phones: list[str]  # raw numbers, labels and extensions stripped, best first
     emails: list[str]  # lower case, best first
     address: AdfAddress | None
     vehicles: list[AdfVehicle]
@@ -65,6 +68,18 @@ class AdfProspect:
     provider_name: str
     provider_service: str
     warnings: list[str]
+    # Extensions cut off the phone numbers ("ext. 12", "x12", "转12", "#12"): number as in `phones` -> digits.
+    phone_extensions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def request_date_has_zone(self) -> bool:
+        return self.request_date is not None and self.request_date.tzinfo is not None
+
+    def request_date_in(self, zone: tzinfo) -> datetime | None:
+        """The request date, aware: a date written without a zone is read in `zone` (the receiver's)."""
+        if self.request_date is None or self.request_date_has_zone:
+            return self.request_date
+        return self.request_date.replace(tzinfo=zone)
 
     @property
     def is_contactable(self) -> bool:

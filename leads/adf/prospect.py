@@ -4,6 +4,7 @@ leads.adf.contact), the vehicles wanted, and the warnings about what was dropped
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,7 @@ def read_prospect(element: Element, index: int) -> AdfProspect:
         name, first_name, last_name, is_business = read_name(contact, warnings)
         if name:
             break
-    phones = read_phones(contacts, warnings)
+    phones, phone_extensions = read_phones(contacts, warnings)
     emails = read_emails(contacts, warnings)
     if not (phones or emails or name):
         warnings.append(
@@ -104,6 +105,7 @@ def read_prospect(element: Element, index: int) -> AdfProspect:
         ),
         provider_service=child_text(provider, "service"),
         warnings=list(dict.fromkeys(warnings)),
+        phone_extensions=phone_extensions,
     )
 
 
@@ -192,7 +194,56 @@ def _read_vehicle(element: Element, warnings: list[str]) -> AdfVehicle:
         colour=_read_colour(element),
         comments=plain_texts(element.findall("comments")),
         is_primary=False,
+        **_read_odometer(element.find("odometer"), warnings),
     )
+
+
+_ODOMETER_UNITS = {
+    "km": "km",
+    "kms": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "公里": "km",
+    "千米": "km",
+    "mi": "mi",
+    "mile": "mi",
+    "miles": "mi",
+    "英里": "mi",
+}
+_ODOMETER = re.compile(r"(\d{1,3}(?:[,\s]\d{3})+|\d+)(\.\d+)?\s*(万)?\s*([^\d\s.,]*)")
+
+
+def _read_odometer(element: Element | None, warnings: list[str]) -> dict:
+    """The reading and its units ("km", "mi", "" when unsaid) from <odometer units="km">90,000</odometer>;
+    units written after the number count when the attribute is missing."""
+    text = unicodedata.normalize("NFKC", element_text(element))
+    if not text:
+        return {}
+    found = _ODOMETER.fullmatch(text)
+    units_written = _ODOMETER_UNITS.get(found.group(4).casefold()) if found else None
+    if found is None or (found.group(4) and units_written is None):
+        warnings.append(
+            _('The odometer reading "%(value)s" is not a number and was dropped.') % {"value": shorten(text)}
+        )
+        return {}
+    # "12.5万公里": Chinese counts in ten thousands.
+    number = float(re.sub(r"\D", "", found.group(1)) + (found.group(2) or ""))
+    reading = round(number * (10_000 if found.group(3) else 1))
+    if reading > 10_000_000:
+        warnings.append(
+            _('The odometer reading "%(value)s" is not plausible and was dropped.') % {"value": shorten(text)}
+        )
+        return {}
+    units_attribute = attribute(element, "units")
+    units = _ODOMETER_UNITS.get(units_attribute, "") if units_attribute else (units_written or "")
+    if units_attribute and not units:
+        warnings.append(
+            _('The odometer units "%(value)s" are unknown; the reading was kept without units.')
+            % {"value": shorten(units_attribute)}
+        )
+    return {"odometer": reading, "odometer_units": units}
 
 
 def _read_colour(vehicle: Element) -> str:

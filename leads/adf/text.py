@@ -108,7 +108,9 @@ _EPOCH_MILLISECONDS = re.compile(r"\d{13}")
 
 
 def parse_datetime(value: str) -> datetime | None:
-    """An aware datetime (UTC when the value has no offset), or None when the value is not a date."""
+    """The date as written, or None when the value is not a date: aware when the value names its zone (an
+    offset, Z, UTC, GMT) or is an epoch time, naive when it does not. Only the receiver knows in which
+    zone a naive date was meant (see AdfProspect.request_date_in)."""
     value = unicodedata.normalize("NFKC", value).strip()
     if not value:
         return None
@@ -131,7 +133,7 @@ def parse_datetime(value: str) -> datetime | None:
                 break
     if parsed is None or not 1970 <= parsed.year <= 2100:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def _datetime_from_match(match: re.Match[str]) -> datetime | None:

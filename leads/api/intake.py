@@ -1,6 +1,6 @@
 """Public intake endpoints: the web form and ADF lead documents, for anonymous callers holding a source key.
 
-No session, no CSRF, no user: the caller is authenticated by its source key (leads.intake), and the capture
+No session, no CSRF, no user: the caller is authenticated by its source key (leads.services.intake), and the capture
 runs in the scope of the dealer resolved from that source — the request's own scope stays empty.
 """
 
@@ -15,20 +15,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.core.api import ErrorSerializer
-from crm.core.exceptions import ApplicationError
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
-from leads import intake
-from leads.adf import parse_adf
+from leads.adf import parse_adf, split_phone_extension
+from leads.exceptions import PayloadTooLarge, RateLimited
+from leads.services import (
+    KEY_HEADER,
+    adf_capture,
+    fill_time_check,
+    intake_dealer,
+    rate_limit_check,
+    source_authenticate,
+    web_form_capture,
+)
 
 WEB_FORM_MAX_BYTES = 16_000
 ADF_MAX_BYTES = 1_000_000
-
-
-class PayloadTooLarge(ApplicationError):
-    code = "payload_too_large"
-    status = 413
-    default_message = gettext_lazy("The request body is too large.")
 
 
 def _client_ip(request) -> str:
@@ -45,13 +47,13 @@ def _check_size(request, limit: int) -> None:
         raise PayloadTooLarge(extra={"max_bytes": limit})
 
 
-def _rate_limited(error: intake.RateLimited) -> Response:
+def _rate_limited(error: RateLimited) -> Response:
     body = {"message": str(error.message), "code": error.code, "extra": error.extra}
     return Response(body, status=429, headers={"Retry-After": str(error.extra["retry_after"])})
 
 
 _KEY = OpenApiParameter(
-    intake.KEY_HEADER,
+    KEY_HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
@@ -120,8 +122,10 @@ class WebFormSerializer(serializers.Serializer):
     def validate_phone(self, value: str) -> str:
         if not value.strip():
             return ""
+        # The extension is cut off here and kept by the capture: a contact point holds none.
+        number, self.phone_extension = split_phone_extension(value)
         try:
-            return phone_normalize(value)
+            return phone_normalize(number)
         except InvalidPhone as error:
             raise serializers.ValidationError(str(error.message)) from error
 
@@ -138,7 +142,10 @@ class WebFormSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"phone": [_("Give a phone number or an email address.")]}, code="contact_required"
             )
-        return attrs
+        return {
+            **attrs,
+            "phone_extension": getattr(self, "phone_extension", "") if attrs.get("phone") else "",
+        }
 
 
 class IntakeResultSerializer(serializers.Serializer):
@@ -167,10 +174,10 @@ class WebFormIntakeAPI(PublicIntakeAPIView):
     )
     def post(self, request):
         _check_size(request, WEB_FORM_MAX_BYTES)
-        source = intake.source_authenticate(key=request.headers.get(intake.KEY_HEADER))
+        source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
-            intake.rate_limit_check(source=source, client_ip=_client_ip(request))
-        except intake.RateLimited as error:
+            rate_limit_check(source=source, client_ip=_client_ip(request))
+        except RateLimited as error:
             return _rate_limited(error)
         if isinstance(request.data, dict) and request.data.get("website"):
             # The honeypot was filled: a bot. It is told nothing, and nothing is stored.
@@ -178,9 +185,9 @@ class WebFormIntakeAPI(PublicIntakeAPIView):
         serializer = WebFormSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        intake.fill_time_check(rendered_at=data.get("rendered_at"))
-        dealer = intake.intake_dealer(source=source, dealer_code=data.get("dealer_code", ""))
-        result = intake.web_form_capture(source=source, dealer=dealer, data=data)
+        fill_time_check(rendered_at=data.get("rendered_at"))
+        dealer = intake_dealer(source=source, dealer_code=data.get("dealer_code", ""))
+        result = web_form_capture(source=source, dealer=dealer, data=data)
         created = result.capture.created
         return Response(
             {"lead_id": result.capture.lead.id, "created": created, "warnings": result.warnings},
@@ -262,13 +269,13 @@ class AdfIntakeAPI(PublicIntakeAPIView):
     )
     def post(self, request):
         _check_size(request, ADF_MAX_BYTES)
-        source = intake.source_authenticate(key=request.headers.get(intake.KEY_HEADER))
+        source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
-            intake.rate_limit_check(source=source, client_ip=_client_ip(request))
-        except intake.RateLimited as error:
+            rate_limit_check(source=source, client_ip=_client_ip(request))
+        except RateLimited as error:
             return _rate_limited(error)
         document = parse_adf(request.data or b"", max_bytes=ADF_MAX_BYTES)
-        results = intake.adf_capture(
+        results = adf_capture(
             source=source,
             prospects=document.prospects,
             dealer_code=request.query_params.get("dealer_code", ""),

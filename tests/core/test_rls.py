@@ -19,6 +19,8 @@ NOT_SECURED = {
     "network_dealer": "the dealer directory is not secret",
     "network_dealerevent": "history of the above",
     "network_dealer_brands": "which brands a dealer sells is public",
+    "network_dealeralias": "other names of a dealer in the directory, read by anonymous lead intake",
+    "network_dealeraliasevent": "history of the above",
 }
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from crm.core.scope import network_wide
 from crm.network.models import Role
-from leads.intake import lead_source_create
 from leads.models import Lead
+from leads.services import lead_source_create
 from tests.factories import PASSWORD, DealerFactory, staff
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

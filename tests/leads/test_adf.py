@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils.translation import gettext
@@ -23,6 +24,9 @@ from leads.adf.text import parse_datetime
 
 SAMPLES = Path(__file__).parent / "adf_samples"
 NO_WAY_TO_CONTACT = "No way to contact this prospect"
+NO_WAY_TO_CONTACT_WARNING = (
+    "No way to contact this prospect: it has no name, no phone number and no email address."
+)
 
 
 def sample(name: str) -> bytes:
@@ -242,7 +246,7 @@ def test_a_vehicle_with_only_empty_elements_is_left_out():
     no_contact = parse_adf(sample("missing_fields.xml")).prospects[1]
 
     assert no_contact.vehicles == []
-    assert no_contact.request_date == datetime(2024, 3, 5, tzinfo=UTC)
+    assert no_contact.request_date == datetime(2024, 3, 5)
 
 
 @pytest.mark.parametrize(
@@ -260,6 +264,14 @@ def test_a_vehicle_with_only_empty_elements_is_left_out():
         "客户",
         "先生/女士",
         "未知",
+        "ＵＮＫＮＯＷＮ",
+        "(none)",
+        "“N/A”",
+        "undefined",
+        "Null Null",
+        "暂无",
+        "?",
+        "--",
     ],
 )
 def test_placeholder_names_are_ignored(value):
@@ -267,6 +279,91 @@ def test_placeholder_names_are_ignored(value):
 
     assert prospect.name == ""
     assert prospect.is_contactable is False
+
+
+@pytest.mark.parametrize("value", ["Mr. Smith", "Na Li", "Malcolm X", "王先生", "Test Driver Wang"])
+def test_names_that_merely_contain_a_placeholder_word_are_kept(value):
+    [prospect] = parse_adf(f"<adf>{minimal_prospect(value)}</adf>").prospects
+
+    assert prospect.name == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "number", "extension"),
+    [
+        ("021-5888 1001 ext. 12", "021-5888 1001", "12"),
+        ("021-5888 1001 Ext: 12", "021-5888 1001", "12"),
+        ("(312) 555-0100 extension 345", "(312) 555-0100", "345"),
+        ("312.555.0100x12", "312.555.0100", "12"),
+        ("312.555.0100 X 12", "312.555.0100", "12"),
+        ("0571-8866 2002转56", "0571-8866 2002", "56"),
+        ("025-5211 3003 分机号：8801", "025-5211 3003", "8801"),
+        ("010-6788 1001 #78", "010-6788 1001", "78"),
+        ("０１０－６７８８ １００１ ＃７８", "010-6788 1001", "78"),
+        ("+1 312 555 0100;ext=12", "+1 312 555 0100", "12"),
+        ("(312) 555-0100 (ext 12)", "(312) 555-0100", "12"),
+        ("Work: 555-0100, ext 12", "555-0100", "12"),
+    ],
+)
+def test_phone_extensions_are_cut_off_the_number_and_kept_apart(raw, number, extension):
+    document = parse_adf(
+        f"<adf><prospect><customer><contact><phone>{raw}</phone></contact></customer></prospect></adf>"
+    )
+
+    [prospect] = document.prospects
+    assert prospect.phones == [number]
+    assert prospect.phone_extensions == {number: extension}
+
+
+@pytest.mark.parametrize("raw", ["138 1234 5678", "Cell#: 138 1234 5678", "#12", "+1 (312) 555-0100"])
+def test_numbers_without_an_extension_have_none(raw):
+    document = parse_adf(
+        f"<adf><prospect><customer><contact><phone>{raw}</phone></contact></customer></prospect></adf>"
+    )
+
+    assert document.prospects[0].phone_extensions == {}
+
+
+@pytest.mark.parametrize(
+    ("odometer", "reading", "units"),
+    [
+        ('<odometer units="km">90,000</odometer>', 90000, "km"),
+        ('<odometer status="original" units="Miles">45123</odometer>', 45123, "mi"),
+        ("<odometer>88 000 km</odometer>", 88000, "km"),
+        ("<odometer>6.5万公里</odometer>", 65000, "km"),
+        ("<odometer>120000</odometer>", 120000, ""),
+    ],
+)
+def test_odometer_reading_keeps_its_units_and_never_guesses_them(odometer, reading, units):
+    document = parse_adf(
+        f'<adf><prospect><vehicle interest="trade-in"><make>VW</make>{odometer}</vehicle></prospect></adf>'
+    )
+
+    [vehicle] = document.prospects[0].vehicles
+    assert (vehicle.odometer, vehicle.odometer_units) == (reading, units)
+    assert document.prospects[0].warnings == [NO_WAY_TO_CONTACT_WARNING]
+
+
+@pytest.mark.parametrize(
+    ("odometer", "warning"),
+    [
+        ("<odometer>lots</odometer>", 'The odometer reading "lots" is not a number and was dropped.'),
+        (
+            "<odometer>99999999999</odometer>",
+            'The odometer reading "99999999999" is not plausible and was dropped.',
+        ),
+        (
+            '<odometer units="furlongs">3</odometer>',
+            'The odometer units "furlongs" are unknown; the reading was kept without units.',
+        ),
+    ],
+)
+def test_unreadable_odometer_is_reported(odometer, warning):
+    document = parse_adf(
+        f'<adf><prospect><vehicle interest="trade-in"><make>VW</make>{odometer}</vehicle></prospect></adf>'
+    )
+
+    assert warning in document.prospects[0].warnings
 
 
 @pytest.mark.parametrize(
@@ -371,22 +468,34 @@ def test_invalid_character_references_and_control_characters_are_repaired():
 BEIJING = timezone(timedelta(hours=8))
 
 
-def test_request_dates_in_every_common_format_become_aware_datetimes():
-    dates = [prospect.request_date for prospect in parse_adf(sample("dates.xml")).prospects]
+def test_request_dates_in_every_common_format_are_read_as_written_with_their_zone_if_any():
+    prospects = parse_adf(sample("dates.xml")).prospects
+    dates = [prospect.request_date for prospect in prospects]
 
     assert dates == [
         datetime(2024, 3, 5, 14, 22, 1, tzinfo=BEIJING),  # ISO 8601 with an offset
-        datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC),  # ISO 8601 without an offset: UTC
-        datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC),  # "2024-03-05 14:22:01"
-        datetime(2024, 3, 5, 14, 22, tzinfo=UTC),  # "03/05/2024 2:22 PM", month first
-        datetime(2024, 3, 5, 14, 22, tzinfo=UTC),  # "2024/3/5 14:22"
-        datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC),  # epoch seconds
-        datetime(2008, 6, 25, 8, 47, 50, tzinfo=UTC),  # the ADF spec's own sample: one-digit hour
-        datetime(2024, 3, 5, 14, 22, tzinfo=UTC),  # "2024年3月5日 14:22"
+        datetime(2024, 3, 5, 14, 22, 1),  # ISO 8601 without an offset: no zone assumed
+        datetime(2024, 3, 5, 14, 22, 1),  # "2024-03-05 14:22:01"
+        datetime(2024, 3, 5, 14, 22),  # "03/05/2024 2:22 PM", month first
+        datetime(2024, 3, 5, 14, 22),  # "2024/3/5 14:22"
+        datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC),  # epoch seconds name an instant
+        datetime(2008, 6, 25, 8, 47, 50),  # the ADF spec's own sample: one-digit hour
+        datetime(2024, 3, 5, 14, 22),  # "2024年3月5日 14:22"
         None,  # "next Tuesday"
         None,  # "13/45/2024 10:00"
     ]
-    assert all(date is None or date.tzinfo is not None for date in dates)
+    assert [prospect.request_date_has_zone for prospect in prospects] == [
+        True, False, False, False, False, True, False, False, False, False
+    ]  # fmt: skip
+
+
+def test_a_date_without_a_zone_is_read_in_the_zone_the_receiver_gives():
+    with_offset, without_offset = parse_adf(sample("dates.xml")).prospects[:2]
+    shanghai, chicago = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Chicago")
+
+    assert without_offset.request_date_in(shanghai) == datetime(2024, 3, 5, 6, 22, 1, tzinfo=UTC)
+    assert without_offset.request_date_in(chicago) == datetime(2024, 3, 5, 20, 22, 1, tzinfo=UTC)
+    assert with_offset.request_date_in(chicago) == datetime(2024, 3, 5, 6, 22, 1, tzinfo=UTC)
 
 
 def test_unreadable_request_date_is_left_empty_with_a_warning():
@@ -402,8 +511,8 @@ def test_unreadable_request_date_is_left_empty_with_a_warning():
         ("2024-03-05T14:22:01Z", datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC)),
         ("2024-03-05T14:22:01+0800", datetime(2024, 3, 5, 14, 22, 1, tzinfo=BEIJING)),
         ("2000-03-30T15:30:20-08:0", datetime(2000, 3, 30, 23, 30, 20, tzinfo=UTC)),
-        ("03/05/2024 12:05 AM", datetime(2024, 3, 5, 0, 5, tzinfo=UTC)),
-        ("03/05/2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("03/05/2024 12:05 AM", datetime(2024, 3, 5, 0, 5)),
+        ("03/05/2024", datetime(2024, 3, 5)),
         ("1709648521000", datetime(2024, 3, 5, 14, 22, 1, tzinfo=UTC)),
         ("0000-00-00 00:00:00", None),
         ("03/05/2024 13:00 PM", None),

@@ -17,8 +17,8 @@ from crm.customers.models import Customer
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
 from leads.imports import services as imports
-from leads.intake import lead_source_create
 from leads.models import Lead
+from leads.services import lead_source_create
 from tests.factories import DealerFactory, RegionFactory, staff
 
 pytestmark = pytest.mark.django_db

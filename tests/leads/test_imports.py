@@ -12,8 +12,8 @@ from crm.network.access import access_for
 from crm.network.models import Role
 from leads.exceptions import UploadExpired
 from leads.imports import services as imports
-from leads.intake import lead_source_create
 from leads.models import Lead
+from leads.services import lead_source_create
 from leads.spreadsheets import DEFAULT_LEAD_FIELDS, read_table, suggest_mapping
 from tests.factories import DealerFactory, staff
 

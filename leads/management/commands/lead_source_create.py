@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.core.scope import network_wide
 from crm.network.models import Dealer
-from leads.intake import lead_source_create
 from leads.models import LeadSource
+from leads.services import lead_source_create
 
 
 class Command(BaseCommand):

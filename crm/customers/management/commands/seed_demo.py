@@ -24,7 +24,16 @@ from crm.customers.models import Consent, Customer, CustomerDealer, DuplicateCan
 from crm.customers.normalize import vin_check_digit
 from crm.customers.services import consent_record, customer_resolve, timeline_note_add, vehicle_register
 from crm.network.access import access_for
-from crm.network.models import WEEKDAYS, Brand, Dealer, Region, Role, RoleAssignment, StaffProfile
+from crm.network.models import (
+    WEEKDAYS,
+    Brand,
+    BrandModel,
+    Dealer,
+    Region,
+    Role,
+    RoleAssignment,
+    StaffProfile,
+)
 from crm.timeline.models import TimelineEvent
 
 DEFAULT_PASSWORD = "demo1234"  # noqa: S105 (demo data, printed on purpose)
@@ -37,6 +46,21 @@ BRANDS = [
     ("kestrel", "Kestrel 凯斯特", False, ["K3", "K7"], "LKS"),
     ("meridian", "Meridian 子午", False, ["M2", "M8"], "LMR"),
 ]
+
+# The brands' other names, and each demo model's catalogue name and other names (Chinese names, the
+# spellings lead sites use): the visit form's model chips and the matching of ADF and web-form model names.
+BRAND_ALIASES = {"aurora": ["Aurora", "奥瑞", "奥罗拉"], "kestrel": ["凯斯特"], "meridian": ["子午"]}
+MODEL_CATALOGUE = {
+    "A3": ("A3 Sportback", ["锐驰"]),
+    "A5": ("A5 Coupé", ["锐影"]),
+    "A6": ("A6 Saloon", ["锐享"]),
+    "X5": ("SUV X5", ["途岳"]),
+    "EV7": ("EV7 Electric", ["星逸"]),
+    "K3": ("K3 Hatchback", ["逸行"]),
+    "K7": ("K7 MPV", ["逸尚"]),
+    "M2": ("M2 Compact", ["远行"]),
+    "M8": ("M8 SUV", ["远途"]),
+}
 
 # code, name, city, province, region, plate prefix, other brands sold, address, phone
 DEALERS = [
@@ -146,7 +170,16 @@ class Command(BaseCommand):
         }
         brands = {}
         for code, name, own, models, wmi in BRANDS:
-            brand, _ = Brand.objects.get_or_create(code=code, defaults={"name": name, "is_oem_brand": own})
+            brand, _ = Brand.objects.get_or_create(
+                code=code, defaults={"name": name, "is_oem_brand": own, "aliases": BRAND_ALIASES[code]}
+            )
+            for position, model in enumerate(models):
+                model_name, aliases = MODEL_CATALOGUE[model]
+                BrandModel.objects.get_or_create(
+                    brand=brand,
+                    code=model,
+                    defaults={"name": model_name, "aliases": aliases, "position": position},
+                )
             brands[code] = (brand, models, wmi)
         hours = {day: [["09:00", "19:00" if day in ("sat", "sun") else "18:00"]] for day in WEEKDAYS}
         dealers = {}
