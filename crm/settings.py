@@ -170,6 +170,10 @@ LEAD_FIRST_RESPONSE_MINUTES = int(env("LEAD_FIRST_RESPONSE_MINUTES", "120"))
 # deadline that its owner is reminded; business minutes after a missed deadline that the OEM regional
 # manager is told; how long after the dealer opens the morning digest may still go out; how many
 # (row, recipient) pairs one scan query fetches (they are then sent a hundred at a time).
+# How far back a salesperson may log a showroom visit after the fact, in days.
+LEAD_VISIT_BACKLOG_DAYS = int(env("LEAD_VISIT_BACKLOG_DAYS", "7"))
+# A contact attempt claimed this many minutes before it was logged is marked back-dated.
+LEAD_BACKDATED_CONTACT_MINUTES = int(env("LEAD_BACKDATED_CONTACT_MINUTES", "60"))
 LEAD_FOLLOW_UP_REMINDER_MINUTES = int(env("LEAD_FOLLOW_UP_REMINDER_MINUTES", "30"))
 LEAD_SLA_REMINDER_MINUTES = int(env("LEAD_SLA_REMINDER_MINUTES", "30"))
 LEAD_SLA_REGIONAL_ESCALATION_MINUTES = int(env("LEAD_SLA_REGIONAL_ESCALATION_MINUTES", "240"))

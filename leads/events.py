@@ -98,10 +98,16 @@ kind_register(
 kind_register(
     LEAD_ISSUED, label=_("Issued by the OEM"), summary=_("Issued by the OEM to %(dealer)s"), icon="send"
 )
+def _acceptance(data: dict) -> dict:
+    """The dealer's reason travels with a rejection, so the OEM reads it on the customer's timeline."""
+    reason = (data.get("reason") or "").strip()
+    return {**_choice("acceptance", "Lead.Acceptance")(data), "because": f" — {reason}" if reason else ""}
+
+
 kind_register(
     LEAD_ACCEPTANCE,
     label=_("Acceptance"),
-    summary=_("Issued lead %(acceptance)s"),
+    summary=_("Issued lead %(acceptance)s%(because)s"),
     icon="check2-square",
-    prepare=_choice("acceptance", "Lead.Acceptance"),
+    prepare=_acceptance,
 )

@@ -36,6 +36,18 @@ class StageMoveNotAllowed(ApplicationError):
     default_message = _("A lead cannot move to that stage from where it is.")
 
 
+class VisitTimeImplausible(ApplicationError):
+    code = "visit_time_implausible"
+    field = "arrived_at"
+    default_message = _("This visit time is not plausible.")
+
+
+class ContactTimeImplausible(ApplicationError):
+    code = "contact_time_implausible"
+    field = "at"
+    default_message = _("A contact attempt happens between the lead's arrival and now.")
+
+
 class LeadClosed(ApplicationError):
     code = "lead_closed"
     status = 409

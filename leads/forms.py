@@ -8,7 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import BootstrapFormMixin
-from leads.models import OPEN_GRADES, ContactAttempt, Grade, LeadType, LostVerdict, Stage
+from leads.exceptions import VisitTimeImplausible
+from leads.models import OPEN_GRADES, ContactAttempt, Grade, Lead, LeadType, LostVerdict, Stage
+from leads.services.common import visit_times_check
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,10 +100,13 @@ class VisitForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        arrived = data.get("arrived_at") or timezone.now()
-        data["arrived_at"] = arrived
-        if data.get("left_at") and data["left_at"] < arrived:
-            self.add_error("left_at", _("The visitor cannot leave before arriving."))
+        data["arrived_at"] = data.get("arrived_at") or timezone.now()
+        if "arrived_at" not in self.errors and "left_at" not in self.errors:
+            # The visit service's own rule, asked here too so every mistake shows at once.
+            try:
+                visit_times_check(arrived_at=data["arrived_at"], left_at=data.get("left_at"), now=timezone.now())
+            except VisitTimeImplausible as error:
+                self.add_error(error.field, str(error.message))
         if data.get("other_model"):
             data["models"] = [*data.get("models", []), data["other_model"].strip()]
         return data
@@ -127,6 +132,11 @@ class LeadFilterForm(forms.Form):
     source = forms.TypedChoiceField(label=_("Source"), coerce=int, required=False, empty_value=None)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Any type")), *LeadType.choices], required=False
+    )
+    acceptance = forms.ChoiceField(
+        label=_("OEM leads"),
+        choices=[("", _("Any")), *[(a.value, a.label) for a in Lead.Acceptance if a != Lead.Acceptance.NOT_ISSUED]],
+        required=False,
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     page = forms.IntegerField(min_value=1, max_value=400, required=False)

@@ -9,6 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -377,7 +378,12 @@ class ContactAttempt(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     note = models.TextField(_("note"), blank=True)
+    # When the contact happened, as claimed by whoever logged it (a call made an hour ago, logged now)…
     at = models.DateTimeField(_("when"))
+    # …and when the system received it: the OEM's audit tells a claimed time from a logged one.
+    logged_at = models.DateTimeField(_("logged"), default=timezone.now, db_default=Now())
+    # Claimed much earlier than it was logged (LEAD_BACKDATED_CONTACT_MINUTES): shown and counted apart.
+    is_backdated = models.BooleanField(_("back-dated"), default=False, db_default=False)
     # Made through the system (a message it sent, a logged visit) rather than only claimed afterwards.
     is_verified = models.BooleanField(_("verified"), default=False)
 
@@ -408,9 +414,18 @@ class FollowUp(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
     )
+    class Closing(models.TextChoices):
+        CONTACTED = "contacted", _("Done: a contact attempt was logged")
+        REPLACED = "replaced", _("Replaced by a new follow-up (new grade or new contact)")
+        LEAD_CLOSED = "lead_closed", _("The lead closed before it was done")
+
     reason = models.CharField(_("why"), max_length=20, choices=Reason.choices)
     due_at = models.DateTimeField(_("due"))
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # When it stopped being open, and why: never deleted, so the OEM sees follow-ups missed and replaced.
+    done_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_reason = models.CharField(
+        _("closed because"), max_length=20, choices=Closing.choices, blank=True, db_default=""
+    )
     done_by_attempt = models.ForeignKey(
         ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -427,6 +442,10 @@ class FollowUp(models.Model):
                 & ~Q(reason__in=["delivery_day_3", "delivery_day_7", "delivery_month_1"]),
                 name="one_open_follow_up_per_lead",
             ),
+            models.CheckConstraint(
+                name="follow_up_closed_with_a_reason",
+                condition=Q(done_at__isnull=True, closed_reason="") | (Q(done_at__isnull=False) & ~Q(closed_reason="")),
+            ),
         ]
         indexes = [
             models.Index(
@@ -439,6 +458,14 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# A delivered lead's sales call-backs: they stay open after the lead closes, until each is made.
+CALLBACK_REASONS = (
+    FollowUp.Reason.DELIVERY_DAY_3,
+    FollowUp.Reason.DELIVERY_DAY_7,
+    FollowUp.Reason.DELIVERY_MONTH_1,
+)
 
 
 class ShowroomVisit(models.Model):

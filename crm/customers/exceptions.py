@@ -13,6 +13,12 @@ class InvalidEmail(ApplicationError):
     default_message = _("This is not a valid email address.")
 
 
+class InvalidBirthday(ApplicationError):
+    code = "invalid_birthday"
+    field = "birthday"
+    default_message = _("This birthday is not plausible.")
+
+
 class InvalidVin(ApplicationError):
     code = "invalid_vin"
     default_message = _("This is not a valid VIN.")

@@ -86,6 +86,11 @@ class Customer(models.Model):
             models.CheckConstraint(
                 name="customer_not_merged_into_itself", condition=~Q(merged_into=models.F("id"))
             ),
+            # The service refuses anything after today; the database at least refuses the absurd.
+            models.CheckConstraint(
+                name="customer_birthday_plausible",
+                condition=Q(birthday__isnull=True) | Q(birthday__gte="1900-01-01", birthday__lte="2100-12-31"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,15 +1,17 @@
 """Turning what people type into the forms the database compares: E.164 phones, lower-case emails,
-upper-case VINs and plates."""
+upper-case VINs and plates; and refusing what no person has (a birthday in year 1 or next year)."""
 
 import re
+from datetime import date
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.customers.exceptions import InvalidEmail, InvalidPhone, InvalidVin
+from crm.customers.exceptions import InvalidBirthday, InvalidEmail, InvalidPhone, InvalidVin
 
 _VIN_ALPHABET = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _VIN_VALUES = {
@@ -82,3 +84,14 @@ def plate_normalize(raw: str) -> str:
 
 def digits(raw: str) -> str:
     return re.sub(r"\D", "", raw or "")
+
+
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+
+def birthday_check(value: date | None) -> None:
+    """A birthday is a real past day of a living person's life: from 1900 to today (local date)."""
+    if value is not None and not EARLIEST_BIRTHDAY <= value <= timezone.localdate():
+        raise InvalidBirthday(
+            _("A birthday falls between %(earliest)s and today.") % {"earliest": EARLIEST_BIRTHDAY.isoformat()}
+        )

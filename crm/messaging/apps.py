@@ -8,5 +8,8 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from crm.messaging import events, segments  # noqa: F401 - register timeline kinds and segment filters
-        from crm.messaging import registrations  # noqa: F401 - header entries
+        from crm.messaging import (  # noqa: F401 - register timeline kinds and segment filters
+            events,
+            registrations,  # noqa: F401 - header entries
+            segments,
+        )

@@ -40,7 +40,7 @@ class SlaClock:
 
 def sla_clock(lead: Lead, now: datetime | None = None) -> SlaClock | None:
     """The first-response countdown of a lead whose clock runs, in business minutes of its dealer."""
-    if lead.sla_due_at is None or lead.first_contact_at is not None:
+    if lead.sla_due_at is None or lead.first_contact_at is not None or not lead.is_open:
         return None
     now = now or timezone.now()
     dealer = lead.dealer
@@ -130,7 +130,8 @@ def leads_list(*, user, filters: dict, page: int, base=None) -> tuple[list[Lead]
     leads = selectors.leads_for_user(user=user) if base is None else base
     if filters.get("stage"):
         leads = leads.filter(stage=filters["stage"])
-    elif not filters.get("include_closed") and base is None:
+    elif base is None and filters.get("acceptance") != Lead.Acceptance.REJECTED:
+        # Open leads unless asked otherwise; a rejected OEM lead is closed, so that filter shows them all.
         leads = leads.filter(stage__in=OPEN_STAGES)
     if filters.get("grade"):
         leads = leads.filter(grade=filters["grade"])
@@ -144,6 +145,8 @@ def leads_list(*, user, filters: dict, page: int, base=None) -> tuple[list[Lead]
         leads = leads.filter(source_id=filters["source"])
     if filters.get("type"):
         leads = leads.filter(type=filters["type"])
+    if filters.get("acceptance"):
+        leads = leads.filter(acceptance=filters["acceptance"])
     if filters.get("overdue"):
         now = timezone.now()
         leads = leads.filter(stage__in=OPEN_STAGES).filter(

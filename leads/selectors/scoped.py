@@ -9,7 +9,16 @@ from django.utils import timezone
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
 from crm.network.models import DEALER_MANAGER_ROLES, Role
-from leads.models import OPEN_STAGES, ContactAttempt, FollowUp, Lead, LostVerdict, ShowroomVisit, TestDrive
+from leads.models import (
+    CALLBACK_REASONS,
+    OPEN_STAGES,
+    ContactAttempt,
+    FollowUp,
+    Lead,
+    LostVerdict,
+    ShowroomVisit,
+    TestDrive,
+)
 
 
 def _grade_rank(field: str) -> Case:
@@ -46,11 +55,13 @@ def lead_get(*, user, lead_id: int) -> Lead:
 
 
 def follow_ups_due(*, user, until=None) -> QuerySet[FollowUp]:
-    """The user's open follow-ups due by `until` (default: end of today), overdue first, then by grade."""
+    """The user's open follow-ups due by `until` (default: end of today), overdue first, then by grade: an
+    open lead's next contact, and a delivered lead's call-backs (day 3, day 7, one month)."""
     until = until or timezone.localtime().replace(hour=23, minute=59, second=59)
     return (
         _dealer_scope(FollowUp.objects.all(), user)
-        .filter(assigned_to=user, done_at__isnull=True, due_at__lte=until, lead__stage__in=OPEN_STAGES)
+        .filter(assigned_to=user, done_at__isnull=True, due_at__lte=until)
+        .filter(Q(lead__stage__in=OPEN_STAGES) | Q(reason__in=CALLBACK_REASONS))
         .select_related("lead__customer", "lead__dealer")
         .annotate(grade_rank=_grade_rank("lead__grade"))
         .order_by("grade_rank", "due_at")

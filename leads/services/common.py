@@ -1,20 +1,22 @@
 """Pieces every leads service shares: who may act, the follow-up cadence, scheduling, stage bookkeeping."""
 
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
 from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events
-from leads.exceptions import CadenceOutOfRange, LeadClosed
+from leads.exceptions import CadenceOutOfRange, ContactTimeImplausible, LeadClosed, VisitTimeImplausible
 from leads.models import (
+    CALLBACK_REASONS,
     FUNNEL_STAGES,
     OPEN_STAGES,
     CadencePolicy,
@@ -75,10 +77,20 @@ def local_morning(dealer: Dealer, day_offset: int, *, after: datetime) -> dateti
     return datetime.combine(local_day, time(10, 0), tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
+def follow_ups_close(*, lead: Lead, closing: str, at: datetime | None = None) -> int:
+    """Close the lead's open follow-up (not its delivery call-backs) with the reason: never deleted, so
+    a follow-up that was overdue when a new grade replaced it still counts as missed."""
+    return (
+        FollowUp.objects.filter(lead=lead, done_at__isnull=True)
+        .exclude(reason__in=CALLBACK_REASONS)
+        .update(done_at=at or timezone.now(), closed_reason=closing)
+    )
+
+
 def follow_up_schedule(*, lead: Lead, reason: str, due_at: datetime, assigned_to=None) -> FollowUp:
     """Replace the lead's open follow-up with one due at `due_at` (the next contact date is computed,
     never typed), and mirror it on the lead for fast "my day" lists."""
-    FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).delete()
+    follow_ups_close(lead=lead, closing=FollowUp.Closing.REPLACED)
     follow_up = FollowUp.objects.create(
         lead=lead,
         dealer_id=lead.dealer_id,
@@ -104,13 +116,6 @@ def follow_up_by_grade(*, lead: Lead, after: datetime) -> FollowUp | None:
     return follow_up_schedule(lead=lead, reason=reason, due_at=after + timedelta(days=days))
 
 
-CALLBACK_REASONS = (
-    FollowUp.Reason.DELIVERY_DAY_3,
-    FollowUp.Reason.DELIVERY_DAY_7,
-    FollowUp.Reason.DELIVERY_MONTH_1,
-)
-
-
 def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> None:
     """Write the move (lead row with its furthest stage reached, stage change row, timeline event) in the
     caller's transaction."""
@@ -125,7 +130,7 @@ def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -
         **({"next_follow_up_at": None} if closing else {}),
     )
     if closing:
-        FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).delete()
+        follow_ups_close(lead=lead, closing=FollowUp.Closing.LEAD_CLOSED, at=at)
     stage_change_add(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, by=by)
     event_record(
         customer_id=lead.customer_id,
@@ -193,6 +198,62 @@ def stage_advance(*, lead: Lead, to_stage: str, by, at: datetime | None = None) 
         return False
     stage_record(lead=lead, to_stage=to_stage, by=by, at=at)
     return True
+
+
+# Times people type or send (a visit's arrival, a call made earlier) are checked against plausible windows:
+# never ahead of now by more than a clock's drift, never before what they follow.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+VISIT_LONGEST_STAY = timedelta(hours=12)
+
+
+def _within(at: datetime, earliest: datetime, latest: datetime) -> bool:
+    """`earliest <= at <= latest`, safely: a year-1 or year-9999 instant cannot even be moved between time
+    zones, so such values are refused before they are compared."""
+    if not 1970 < at.year < 9000:
+        return False
+    try:
+        return earliest <= at <= latest
+    except OverflowError:
+        return False
+
+
+def visit_times_check(
+    *, arrived_at: datetime, left_at: datetime | None, now: datetime, is_history: bool = False
+) -> None:
+    """A visit is logged on the floor or shortly after: not ahead of now, not older than the back-logging
+    window (LEAD_VISIT_BACKLOG_DAYS; not for the system's own history), and the visitor leaves after
+    arriving, the same day."""
+    days = settings.LEAD_VISIT_BACKLOG_DAYS
+    earliest = datetime(2000, 1, 1, tzinfo=UTC) if is_history else now - timedelta(days=days)
+    if not _within(arrived_at, earliest, now + FUTURE_TOLERANCE):
+        raise VisitTimeImplausible(
+            _("A visit is logged when it happens or within %(days)s days after, never ahead of time.")
+            % {"days": days},
+            field="arrived_at",
+        )
+    if left_at is not None and not _within(
+        left_at, arrived_at, min(arrived_at + VISIT_LONGEST_STAY, now + FUTURE_TOLERANCE)
+    ):
+        raise VisitTimeImplausible(
+            _("The visitor leaves after arriving, within %(hours)s hours, and not later than now.")
+            % {"hours": int(VISIT_LONGEST_STAY.total_seconds() // 3600)},
+            field="left_at",
+        )
+
+
+def contact_time_check(*, lead: Lead, at: datetime, now: datetime) -> None:
+    """A contact attempt happens after the lead arrived and not in the future."""
+    if not _within(at, lead.arrived_at, now + FUTURE_TOLERANCE):
+        raise ContactTimeImplausible(
+            _("A contact attempt happens between the lead's arrival (%(arrived)s) and now.")
+            % {"arrived": formats.date_format(timezone.localtime(lead.arrived_at), "SHORT_DATETIME_FORMAT")},
+            field="at",
+        )
+
+
+def is_backdated(*, at: datetime, logged_at: datetime) -> bool:
+    """Claimed much earlier than it was logged: the OEM counts such contacts apart from the others."""
+    return at < logged_at - timedelta(minutes=settings.LEAD_BACKDATED_CONTACT_MINUTES)
 
 
 def first_response_minutes_setting() -> int:

@@ -13,18 +13,21 @@ from crm.network.access import access_for
 from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events, sla
+from leads.exceptions import LeadClosed
 from leads.models import OPEN_GRADES, ContactAttempt, FollowUp, Lead, LeadType, ShowroomVisit, Stage
 from leads.permissions import can_contact_lead, can_work_dealer, require
 from leads.services.capture import lead_capture
 from leads.services.common import (
     CALLBACK_REASONS,
+    contact_time_check,
     follow_up_by_grade,
     follow_up_schedule,
+    is_backdated,
     local_morning,
     lock_lead,
-    require_open,
     stage_advance,
     user_or_none,
+    visit_times_check,
 )
 from leads.services.grading import grade_apply
 
@@ -49,18 +52,31 @@ def contact_log(
     """Log an attempt to reach the prospect. It closes the due follow-up and schedules the next one from
     the grade; the first attempt stops the first-response clock (business minutes, breach, verified or
     only claimed). Unanswered attempts are counted; an invalid number is marked on the customer; a
-    request not to be contacted withdraws marketing consent at once."""
+    request not to be contacted withdraws marketing consent at once. A delivered lead takes attempts only
+    for its call-backs (day 3, day 7, one month), which they close. `at`, when given, is the claimed time:
+    after the lead arrived and not in the future (ContactTimeImplausible); one well before now is kept as
+    back-dated."""
     lead = lock_lead(lead.id)
     require(can_contact_lead(access_for(by), lead))
-    require_open(lead)
+    if not lead.is_open and not _open_call_backs(lead).exists():
+        raise LeadClosed()
+    now = timezone.now()
+    if at is not None:
+        contact_time_check(lead=lead, at=at, now=now)
     return _contact_record(
         lead=lead,
         by=by,
         channel=channel,
         outcome=outcome,
         note=note,
-        at=at or timezone.now(),
+        at=at or now,
         is_verified=is_verified,
+    )
+
+
+def _open_call_backs(lead: Lead):
+    return FollowUp.objects.filter(lead=lead, done_at__isnull=True, reason__in=CALLBACK_REASONS).order_by(
+        "due_at", "id"
     )
 
 
@@ -68,6 +84,7 @@ def _contact_record(
     *, lead: Lead, by, channel: str, outcome: str, note: str, at: datetime, is_verified: bool
 ) -> ContactAttempt:
     """contact_log's work, for a lead already locked and checked."""
+    logged_at = timezone.now()
     attempt = ContactAttempt.objects.create(
         lead=lead,
         dealer_id=lead.dealer_id,
@@ -76,6 +93,8 @@ def _contact_record(
         outcome=outcome,
         note=note.strip(),
         at=at,
+        logged_at=logged_at,
+        is_backdated=is_backdated(at=at, logged_at=logged_at),
         is_verified=is_verified,
     )
     changes: dict = {}
@@ -95,9 +114,14 @@ def _contact_record(
     Lead.objects.filter(id=lead.id).update(**changes, updated_at=timezone.now())
     lead.refresh_from_db(fields=list(changes) or None)
 
-    FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).update(
-        done_at=at, done_by_attempt=attempt
-    )
+    done = {"done_at": at, "done_by_attempt": attempt, "closed_reason": FollowUp.Closing.CONTACTED}
+    if lead.is_open:
+        FollowUp.objects.filter(lead=lead, done_at__isnull=True).exclude(reason__in=CALLBACK_REASONS).update(
+            **done
+        )
+    else:
+        # A delivered lead's attempt is its next call-back (day 3, then day 7, then one month).
+        FollowUp.objects.filter(id__in=_open_call_backs(lead).values("id")[:1]).update(**done)
     if outcome == ContactAttempt.Outcome.REACHED and channel != ContactAttempt.Channel.VISIT:
         stage_advance(lead=lead, to_stage=Stage.CONTACTED, by=by, at=at)
     if outcome == ContactAttempt.Outcome.INVALID_NUMBER:
@@ -157,13 +181,19 @@ def visit_log(
     grade: str = "",
     next_step: str = "",
     note: str = "",
+    is_history: bool = False,
 ) -> VisitResult:
     """The salesperson's main screen: log a walk-in. With a phone, the customer is found or created, the
     visit joins the customer's open lead here (whoever owns it — the caller is told whose it is) or opens
     a walk-in lead owned by the salesperson; the lead moves to "visited", takes the grade, and a call is
-    scheduled for the next morning. Without a phone the visit still counts in showroom traffic."""
+    scheduled for the next morning. Without a phone the visit still counts in showroom traffic.
+
+    The times must be plausible (VisitTimeImplausible): not ahead of now, and within the back-logging window
+    unless `is_history` says the system itself records an old visit (demo history, a migrated visit log);
+    pages and the API never pass it."""
     require(can_work_dealer(access_for(by), dealer.id))
     arrived_at = arrived_at or timezone.now()
+    visit_times_check(arrived_at=arrived_at, left_at=left_at, now=timezone.now(), is_history=is_history)
     models_of_interest = [m for m in models_of_interest if m]
     if not phone.strip():
         visit = ShowroomVisit.objects.create(

@@ -184,7 +184,7 @@ def world():
             name=f"{FOREIGN} {number}",
             phone=f"1390000002{number}",
             owner=people["c1"],
-            hours_ago=3,
+            hours_ago=9,
             source=None,
         )
         contact(far, people["c1"], minutes=500)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from crm.core.exceptions import PermissionDenied
 from crm.core.scope import Scope, network_wide, scoped
@@ -210,10 +211,10 @@ def test_logging_a_contact_closes_the_due_follow_up_and_schedules_the_next_from_
         lead = visit_log(
             by=shop["seller"], dealer=shop["dealer"], phone="13811113333", name="Ma", grade=Grade.H
         ).lead
-        at = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+        at = timezone.now()
         attempt = contact_log(lead=lead, by=shop["seller"], channel="call", outcome="no_answer", at=at)
     with everything():
-        done = FollowUp.objects.get(lead=lead, done_at__isnull=False)
+        done = FollowUp.objects.get(lead=lead, closed_reason=FollowUp.Closing.CONTACTED)
         assert done.done_by_attempt == attempt
         due = FollowUp.objects.get(lead=lead, done_at__isnull=True)
         assert due.due_at == at + timedelta(days=2)  # grade H: every 2 days

@@ -196,7 +196,7 @@ def test_visit_form_shows_its_errors(client, shop):
         },
     )
     assert response.status_code == 200
-    assert "cannot leave before arriving" in response.content.decode()
+    assert "leaves after arriving" in response.content.decode()
     with network_wide(reason="test check"):
         assert ShowroomVisit.objects.count() == 0
 

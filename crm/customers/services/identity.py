@@ -11,7 +11,7 @@ from crm.core.exceptions import PermissionDenied
 from crm.core.scope import network_wide, scope_current
 from crm.customers import events
 from crm.customers.models import ContactPoint, Customer, CustomerDealer, DuplicateCandidate
-from crm.customers.normalize import digits, email_normalize, phone_normalize
+from crm.customers.normalize import birthday_check, digits, email_normalize, phone_normalize
 from crm.network.access import access_for
 from crm.network.models import Dealer
 from crm.timeline.services import event_record
@@ -120,6 +120,7 @@ def customer_resolve(
     unknown = set(details) - set(CUSTOMER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    birthday_check(details.get("birthday"))
     _lock_identity_keys(phones_e164 + emails_clean)
 
     existing_id = identity_match(phones=phones_e164, emails=emails_clean)

@@ -10,7 +10,13 @@ from crm.core.exceptions import ConcurrentEdit, NotFound, PermissionDenied
 from crm.customers import events
 from crm.customers.exceptions import ConsentWithdrawn, ContactPointExists, VinAlreadyRegistered
 from crm.customers.models import Consent, ContactPoint, Customer, CustomerDealer, Vehicle
-from crm.customers.normalize import email_normalize, phone_normalize, plate_normalize, vin_normalize
+from crm.customers.normalize import (
+    birthday_check,
+    email_normalize,
+    phone_normalize,
+    plate_normalize,
+    vin_normalize,
+)
 from crm.customers.services.identity import CUSTOMER_EDITABLE_FIELDS
 from crm.network.access import access_for
 from crm.network.models import Dealer
@@ -31,6 +37,8 @@ def customer_update(*, customer: Customer, by, expected_version: int, changes: d
     unknown = set(changes) - set(CUSTOMER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    if "birthday" in changes:
+        birthday_check(changes["birthday"])
     changed = {k: v for k, v in changes.items() if getattr(customer, k) != v}
     updated = Customer.objects.filter(
         id=customer.id, version=expected_version, merged_into__isnull=True

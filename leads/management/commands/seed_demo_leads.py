@@ -100,6 +100,7 @@ class Command(BaseCommand):
             seller = sellers[index % len(sellers)]
             with scoped(access_for(seller).scope):
                 result = services.visit_log(
+                    is_history=True,
                     by=seller,
                     dealer=dealer,
                     phone=phone,
