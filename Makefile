@@ -13,11 +13,12 @@ PORT ?= 8000
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test bench install python system assets messages db seed lint clean
+.PHONY: help run test test-fast bench install python system assets messages db seed lint clean
 
 help:
 	@echo "make run    install everything, migrate, load demo data, start web + Celery worker + beat"
 	@echo "make test   install everything and run the whole test suite"
+	@echo "make test-fast   the suite without the slow kinds (browser, real worker, chaos), for local loops"
 	@echo "make bench  build a large data set and print search and seeding figures"
 
 python:
@@ -86,6 +87,10 @@ lint: $(VENV)/.synced
 test: install db lint
 	$(MANAGE) makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# For local loops only; CI runs everything through `make test`.
+test-fast: install db lint
+	$(VENV)/bin/pytest -m "not e2e and not celery_worker and not chaos" $(PYTEST_ARGS)
 
 bench: install db
 	$(PY) -m bench.run $(BENCH_ARGS)

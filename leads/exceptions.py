@@ -9,6 +9,12 @@ class LeadAlreadyClaimed(ApplicationError):
     default_message = _("Someone else claimed this lead a moment ago.")
 
 
+class NotContactable(ApplicationError):
+    code = "not_contactable"
+    field = "phones"
+    default_message = _("Give a phone number or an email address: nobody can follow up a lead without one.")
+
+
 class LeadAwaitingAcceptance(ApplicationError):
     code = "lead_awaiting_acceptance"
     status = 409

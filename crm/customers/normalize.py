@@ -95,3 +95,9 @@ def birthday_check(value: date | None) -> None:
         raise InvalidBirthday(
             _("A birthday falls between %(earliest)s and today.") % {"earliest": EARLIEST_BIRTHDAY.isoformat()}
         )
+
+
+def is_contactable(*, phones, emails) -> bool:
+    """The one definition of someone the network can follow up: at least one phone number or email address.
+    (Each is then normalised where it is stored, and an invalid one is refused there.)"""
+    return any(str(phone or "").strip() for phone in phones) or any(str(email or "").strip() for email in emails)

@@ -10,8 +10,8 @@ Guarantees of `parse_adf`:
 - The size cap is checked before any decoding or parsing; the prospect cap before any prospect is read.
   Every text repair is a linear scan, so the work is bounded by the size cap.
 - A document is refused (`AdfError`) only when it is unsafe or cannot be read as an ADF document at all.
-  A prospect with bad or missing fields is still returned, with warnings; a prospect nobody can contact
-  has `is_contactable` False so the caller can report it row by row.
+  A prospect with bad or missing fields is still returned, with warnings; a prospect nobody can contact (no
+  phone, no email) has `is_contactable` False so the caller can report it row by row.
 """
 
 from leads.adf.contact import is_placeholder_name, split_phone_extension

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from django.utils.translation import gettext_lazy
 
 from crm.core.exceptions import ApplicationError
+from crm.customers.normalize import is_contactable
 
 
 class AdfError(ApplicationError):
@@ -83,8 +84,8 @@ class AdfProspect:
 
     @property
     def is_contactable(self) -> bool:
-        """False when the prospect has no phone, no email and no name: nobody can follow it up."""
-        return bool(self.phones or self.emails or self.name)
+        """False when the prospect has no phone and no email: nobody can follow it up."""
+        return is_contactable(phones=self.phones, emails=self.emails)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from crm.customers.normalize import is_contactable
 from leads.adf.contact import read_address, read_emails, read_name, read_phones
 from leads.adf.document import AdfProspect, AdfVehicle
 from leads.adf.text import attribute, child_text, element_text, parse_datetime, plain_texts, shorten
@@ -72,10 +73,8 @@ def read_prospect(element: Element, index: int) -> AdfProspect:
             break
     phones, phone_extensions = read_phones(contacts, warnings)
     emails = read_emails(contacts, warnings)
-    if not (phones or emails or name):
-        warnings.append(
-            _("No way to contact this prospect: it has no name, no phone number and no email address.")
-        )
+    if not is_contactable(phones=phones, emails=emails):
+        warnings.append(_("No way to contact this prospect: it has no phone number and no email address."))
     vendor = element.find("vendor")
     provider = element.find("provider")
     return AdfProspect(

@@ -26,7 +26,7 @@ FIELD_LABELS = {
     "grade": _("Grade"),
     "wechat": _("WeChat"),
 }
-REQUIRED_FIELDS = ("name", "phone")
+REQUIRED_FIELDS = ("name",)
 FIELD_HELP = {
     "source": _("Kept in the lead's note (the list's own source column)."),
     "external_id": _("The list's own id: sending the same row again attaches to the same lead."),
@@ -132,6 +132,9 @@ class MappingForm(BootstrapFormMixin, forms.Form):
                 )
             else:
                 seen[column] = name
+        if "phone" not in self.errors and cleaned.get("phone") is None and cleaned.get("email") is None:
+            # Every lead must be contactable: the list needs a phone column, an email column, or both.
+            self.add_error("phone", _("Choose the phone column or the email column: every lead needs one of them."))
         return cleaned
 
     def mapping(self) -> dict[str, int | None]:

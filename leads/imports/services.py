@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
-from crm.customers.normalize import email_normalize, phone_normalize
+from crm.customers.normalize import email_normalize, is_contactable, phone_normalize
 from crm.network.access import access_for
 from crm.network.models import Dealer
 from leads.exceptions import UploadExpired
@@ -85,8 +85,8 @@ class RowCheck:
 
 
 def rows_validate(*, table: Table, mapping: dict[str, int | None]) -> list[RowCheck]:
-    """Every row checked before anything is written: name and phone required, phone normalisable, email
-    valid, grade one of the open grades."""
+    """Every row checked before anything is written: a name, a phone or an email (a lead must be
+    contactable), each normalisable, a grade one of the open grades."""
     checks = []
     for number, row in enumerate(table.rows, start=1):
         values = {
@@ -97,9 +97,9 @@ def rows_validate(*, table: Table, mapping: dict[str, int | None]) -> list[RowCh
         check = RowCheck(number=number, values=values, line=line)
         if not values.get("name"):
             check.fail("name", _("Name is missing."))
-        if not values.get("phone"):
-            check.fail("phone", _("Phone is missing."))
-        else:
+        if not is_contactable(phones=[values.get("phone")], emails=[values.get("email")]):
+            check.fail("phone", _("Phone and email are both missing: give at least one."))
+        elif values.get("phone"):
             try:
                 values["phone"] = phone_normalize(values["phone"])
             except InvalidPhone as error:

@@ -5,13 +5,18 @@ from django.db.models import Q, QuerySet
 
 from crm.network.access import access_for
 from crm.network.models import Role
+from crm.network.selectors import brand_models_for_dealer
 from leads.models import DemoCar, LeadSource
 
 User = get_user_model()
 
 
 def dealer_models(*, dealer_id: int) -> list[str]:
-    """Models a salesperson taps on the visit log: the distinct models of the dealer's demo cars."""
+    """Models a salesperson taps on the visit log and picks in forms: the model list of the brands the dealer
+    sells (as leads store them), else — for a dealer whose brands have no list yet — its demo cars' models."""
+    catalogue = list(brand_models_for_dealer(dealer_id=dealer_id).values_list("code", flat=True)[:40])
+    if catalogue:
+        return list(dict.fromkeys(catalogue))
     return list(
         DemoCar.objects.filter(dealer_id=dealer_id)
         .order_by("model")

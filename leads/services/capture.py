@@ -10,12 +10,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from crm.customers.models import CustomerDealer
+from crm.customers.normalize import is_contactable
 from crm.customers.services import customer_resolve
 from crm.network.models import Dealer
 from crm.timeline.services import event_record
 from leads import events, sla
+from leads.exceptions import NotContactable
 from leads.models import OPEN_STAGES, Campaign, FollowUp, Lead, LeadSource, LeadType, Stage, StageChange
-from leads.services.common import first_response_minutes_setting, user_or_none
+from leads.services.common import first_response_minutes_setting, models_of_interest_normalise, user_or_none
 from leads.services.grading import grade_from_answers, questionnaire_active
 
 # Types whose first response is measured against the SLA when their source does not say otherwise.
@@ -32,6 +34,14 @@ class Capture:
 
 
 @transaction.atomic
+def contact_points_required(*, phones, emails) -> None:
+    """A lead must be contactable (crm.customers.normalize.is_contactable, the one definition): every channel
+    — a visit, a call, a web form, an ADF document, an imported list, the API — meets it here, inside
+    lead_capture; pages, the parser and imports ask the same function to report it early."""
+    if not is_contactable(phones=phones, emails=emails):
+        raise NotContactable()
+
+
 def lead_capture(
     *,
     dealer: Dealer,
@@ -58,6 +68,8 @@ def lead_capture(
     attaches to that lead and shows on its timeline. Otherwise a new lead opens, with the first-response
     clock running for phone/internet/OEM sources, graded from `answers` if given. `by` is the staff user,
     or None for public intake already scoped to the dealer by its source key."""
+    contact_points_required(phones=phones, emails=emails)
+    models_of_interest = models_of_interest_normalise(dealer_id=dealer.id, texts=models_of_interest)
     arrived_at = arrived_at or timezone.now()
     source_label = source.name if source else str(LeadType(type).label)
     if source is not None and external_id:
@@ -180,7 +192,7 @@ def _open_new(
         source=source,
         campaign=campaign,
         external_id=external_id,
-        models_of_interest=list(dict.fromkeys(m for m in models_of_interest if m)),
+        models_of_interest=models_of_interest,
         arrived_at=arrived_at,
         sla_due_at=sla_due_at,
         grade=grade,
@@ -220,7 +232,7 @@ def _open_new(
 
 
 def _touch(*, lead: Lead, by, source_label: str, models_of_interest, note: str) -> None:
-    new_models = [m for m in models_of_interest if m and m not in lead.models_of_interest]
+    new_models = [m for m in models_of_interest if m not in lead.models_of_interest]
     if new_models:
         Lead.objects.filter(id=lead.id).update(
             models_of_interest=[*lead.models_of_interest, *new_models],

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
 from crm.network.models import Dealer
+from crm.network.selectors import brand_models_for_dealer, models_match
 from crm.timeline.services import event_record
 from leads import events
 from leads.exceptions import CadenceOutOfRange, ContactTimeImplausible, LeadClosed, VisitTimeImplausible
@@ -254,6 +255,25 @@ def contact_time_check(*, lead: Lead, at: datetime, now: datetime) -> None:
 def is_backdated(*, at: datetime, logged_at: datetime) -> bool:
     """Claimed much earlier than it was logged: the OEM counts such contacts apart from the others."""
     return at < logged_at - timedelta(minutes=settings.LEAD_BACKDATED_CONTACT_MINUTES)
+
+
+MODELS_OF_INTEREST_LIMIT = 10
+MODEL_NAME_LENGTH = 60  # the length of a lead's and a visit's models of interest
+
+
+def models_of_interest_normalise(*, dealer_id: int, texts) -> list[str]:
+    """Models of interest as the dealer's brands' catalogue names them ("Aurora A6", "a6" and "奥罗拉A6" all
+    count as "A6"), de-duplicated, at most ten, each fitting its column; a name the catalogue does not know
+    is kept as typed, never dropped. Every write of models of interest goes through here."""
+    texts = [text for text in texts if text and str(text).strip()]
+    if not texts:
+        return []
+    values: list[str] = []
+    for match in models_match(texts=texts, models=list(brand_models_for_dealer(dealer_id=dealer_id))):
+        value = match.value[:MODEL_NAME_LENGTH]
+        if value and value not in values:
+            values.append(value)
+    return values[:MODELS_OF_INTEREST_LIMIT]
 
 
 def first_response_minutes_setting() -> int:

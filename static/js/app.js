@@ -20,7 +20,31 @@
     var found = event.detail.target.querySelector("[data-customer-name]");
     var name = document.getElementById("id_name");
     if (found && name && !name.value.trim()) name.value = found.dataset.customerName;
+    if (found) prefillFromOpenLead(found);
   });
+  // A returning customer's open lead already knows the grade and the models: start from them, unless the
+  // salesperson has already tapped something.
+  function prefillFromOpenLead(found) {
+    var form = found.closest("form");
+    if (!form) return;
+    var grade = found.dataset.grade;
+    if (grade && !form.querySelector("input[name=grade]:checked")) {
+      var radio = form.querySelector('input[name=grade][value="' + grade + '"]');
+      if (radio) radio.checked = true;
+    }
+    var models = (found.dataset.models || "").split("|").filter(Boolean);
+    if (!models.length || form.querySelector("input[name=models]:checked")) return;
+    var unknown = [];
+    models.forEach(function (model) {
+      var chip = Array.prototype.find.call(form.querySelectorAll("input[name=models]"), function (input) {
+        return input.value === model;
+      });
+      if (chip) chip.checked = true;
+      else unknown.push(model);
+    });
+    var other = form.querySelector("input[name=other_model]");
+    if (other && unknown.length && !other.value.trim()) other.value = unknown.join(", ");
+  }
   // Party-size stepper: -/+ and quick taps (1–5, 6+).
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-stepper] [data-step], [data-stepper] [data-set]");

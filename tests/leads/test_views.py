@@ -467,3 +467,19 @@ def test_navigation_offers_the_lead_pages_by_role(client, shop):
     client.force_login(shop["manager"])
     labels = [str(item.label) for item in client.get(reverse("leads:my_day")).context["nav_items"]]
     assert {"My day", "Leads", "Log a visit", "Approvals"} <= set(labels)
+
+
+def test_phone_lookup_hands_the_open_leads_grade_and_models_to_the_visit_form(client, shop):
+    walk_in(shop, phone="+8613876540001", by=shop["seller"], name="钱女士", grade=Grade.A)
+    client.force_login(shop["seller"])
+    body = client.get(reverse("leads:visit_lookup"), {"phone": "13876540001"}).content.decode()
+    assert 'data-grade="A"' in body and 'data-models="A6"' in body
+
+
+def test_the_visit_form_offers_the_dealers_brand_models(client, shop):
+    from tests.factories import BrandModelFactory
+
+    brand = shop["dealer"].brands.first()
+    BrandModelFactory(brand=brand, code="EV7", name="Aurora EV7")
+    client.force_login(shop["seller"])
+    assert "EV7" in client.get(reverse("leads:visit_new")).context["models"]

@@ -14,6 +14,7 @@ from crm.core.scope import Scope, scope_apply, scoped
 from crm.network.models import BrandModel, Dealer
 from crm.network.selectors import brand_models_for_dealer
 from leads.adf import AdfProspect
+from leads.exceptions import NotContactable
 from leads.models import Lead, LeadSource, LeadType, TradeIn
 from leads.services.capture import lead_capture
 from leads.services.intake.common import extension_note, models_of_interest_matched, unnamed_warning
@@ -130,10 +131,8 @@ def adf_capture(
     for prospect in prospects:
         result = ProspectResult(index=prospect.index, status="rejected", warnings=list(prospect.warnings))
         results.append(result)
-        if not (prospect.phones or prospect.emails):
-            result.errors.append(
-                {"code": "not_contactable", "message": _("The prospect has no phone and no email.")}
-            )
+        if not prospect.is_contactable:
+            result.errors.append({"code": NotContactable.code, "message": str(NotContactable.default_message)})
             continue
         if dealer_code or source.dealer_id is not None:
             named_by = (dealer_code, "")
