@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crm.core.context_processors.navigation",
+                "crm.network.context_processors.dealer_switch",
                 "crm.messaging.context_processors.notifications",
             ],
         },

@@ -68,9 +68,7 @@ def lead_claim(*, lead: Lead, by) -> Lead:
     now = timezone.now()
     won = Lead.objects.filter(
         id=lead.id, owner__isnull=True, stage__in=OPEN_STAGES, acceptance__in=CLAIMABLE_ACCEPTANCE
-    ).update(
-        owner=by, assigned_at=now, version=F("version") + 1, updated_at=now
-    )
+    ).update(owner=by, assigned_at=now, version=F("version") + 1, updated_at=now)
     if not won:
         current = Lead.objects.filter(id=lead.id).values("owner__username", "acceptance", "stage").first()
         if current and current["acceptance"] == Lead.Acceptance.PENDING:

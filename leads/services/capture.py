@@ -1,7 +1,7 @@
 """How a buying intent enters the network: every channel lands in the one customer record, and a repeat
 submission attaches to the open lead instead of creating a second one (no collided orders)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -31,6 +31,8 @@ class Capture:
     customer_created: bool
     # Set when the customer's open lead belongs to someone else: the caller tells the user whose it is.
     owned_by_other: object | None = None
+    # Models of interest the dealer's brand model list does not know (kept as sent; intake warns).
+    unknown_models: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -69,7 +71,9 @@ def lead_capture(
     clock running for phone/internet/OEM sources, graded from `answers` if given. `by` is the staff user,
     or None for public intake already scoped to the dealer by its source key."""
     contact_points_required(phones=phones, emails=emails)
-    models_of_interest = models_of_interest_normalise(dealer_id=dealer.id, texts=models_of_interest)
+    models_of_interest, unknown_models = models_of_interest_normalise(
+        dealer_id=dealer.id, texts=models_of_interest
+    )
     arrived_at = arrived_at or timezone.now()
     source_label = source.name if source else str(LeadType(type).label)
     if source is not None and external_id:
@@ -82,7 +86,7 @@ def lead_capture(
                 models_of_interest=models_of_interest,
                 note=note,
             )
-            return Capture(lead=resent, created=False, customer_created=False)
+            return Capture(lead=resent, created=False, customer_created=False, unknown_models=unknown_models)
 
     resolution = customer_resolve(
         by=by,
@@ -115,13 +119,13 @@ def lead_capture(
     if resolution.created:
         # Created in this transaction, the customer is invisible to every other one: nobody can have
         # opened a lead for them, so neither the lookup nor the savepoint for that race is needed.
-        return Capture(lead=open_new(), created=True, customer_created=True)
+        return Capture(lead=open_new(), created=True, customer_created=True, unknown_models=unknown_models)
     existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
     if existing is None:
         try:
             with transaction.atomic():
                 lead = open_new()
-            return Capture(lead=lead, created=True, customer_created=False)
+            return Capture(lead=lead, created=True, customer_created=False, unknown_models=unknown_models)
         except IntegrityError:
             # Someone opened a lead for this customer here at the same instant: theirs stands.
             existing = _open_lead(customer_id=customer.id, dealer_id=dealer.id)
@@ -131,7 +135,13 @@ def lead_capture(
     other = (
         existing.owner if existing.owner_id and owner is not None and existing.owner_id != owner.pk else None
     )
-    return Capture(lead=existing, created=False, customer_created=resolution.created, owned_by_other=other)
+    return Capture(
+        lead=existing,
+        created=False,
+        customer_created=resolution.created,
+        owned_by_other=other,
+        unknown_models=unknown_models,
+    )
 
 
 def _open_lead(*, customer_id: int, dealer_id: int) -> Lead | None:

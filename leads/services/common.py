@@ -33,6 +33,8 @@ from leads.permissions import can_manage_dealer, require
 DEFAULT_CADENCE_DAYS = {Grade.O: 2, Grade.H: 2, Grade.A: 4, Grade.B: 7, Grade.C: 15}
 # Stages in funnel order: a lead only ever advances automatically.
 FUNNEL_ORDER = list(FUNNEL_STAGES)
+
+
 def require_open(lead: Lead) -> None:
     if lead.stage not in OPEN_STAGES:
         raise LeadClosed()
@@ -261,19 +263,23 @@ MODELS_OF_INTEREST_LIMIT = 10
 MODEL_NAME_LENGTH = 60  # the length of a lead's and a visit's models of interest
 
 
-def models_of_interest_normalise(*, dealer_id: int, texts) -> list[str]:
+def models_of_interest_normalise(*, dealer_id: int, texts) -> tuple[list[str], list[str]]:
     """Models of interest as the dealer's brands' catalogue names them ("Aurora A6", "a6" and "奥罗拉A6" all
-    count as "A6"), de-duplicated, at most ten, each fitting its column; a name the catalogue does not know
-    is kept as typed, never dropped. Every write of models of interest goes through here."""
-    texts = [text for text in texts if text and str(text).strip()]
+    count as "A6"), de-duplicated, at most ten, each fitting its column; and the names the catalogue does
+    not know, which are kept as typed, never dropped (intake warns its sender about them). Every write of
+    models of interest goes through here."""
+    texts = [str(text) for text in texts if text and str(text).strip()]
     if not texts:
-        return []
+        return [], []
     values: list[str] = []
+    unknown: list[str] = []
     for match in models_match(texts=texts, models=list(brand_models_for_dealer(dealer_id=dealer_id))):
         value = match.value[:MODEL_NAME_LENGTH]
         if value and value not in values:
             values.append(value)
-    return values[:MODELS_OF_INTEREST_LIMIT]
+            if not match.is_matched:
+                unknown.append(match.text)
+    return values[:MODELS_OF_INTEREST_LIMIT], unknown
 
 
 def first_response_minutes_setting() -> int:

@@ -195,7 +195,7 @@ def visit_log(
     require(can_work_dealer(access_for(by), dealer.id))
     arrived_at = arrived_at or timezone.now()
     visit_times_check(arrived_at=arrived_at, left_at=left_at, now=timezone.now(), is_history=is_history)
-    models_of_interest = models_of_interest_normalise(dealer_id=dealer.id, texts=models_of_interest)
+    models_of_interest, _unknown = models_of_interest_normalise(dealer_id=dealer.id, texts=models_of_interest)
     if not phone.strip():
         visit = ShowroomVisit.objects.create(
             dealer=dealer,

@@ -462,9 +462,9 @@ def test_adf_capture_gives_the_caller_its_scope_back(dealer):
 # identity (savepoint, scope check, lock, match, lookalikes), customer + link + contact point, lead +
 # stage change + first-response follow-up, three timeline events. Per resent prospect (4): its savepoint,
 # the resend check, the timeline event.
-ADF_QUERIES_PER_DOCUMENT = 17
-ADF_QUERIES_PER_NEW_PROSPECT = 18
-ADF_QUERIES_PER_RESENT_PROSPECT = 4
+ADF_QUERIES_PER_DOCUMENT = 16
+ADF_QUERIES_PER_NEW_PROSPECT = 19  # the dealer brand model list is read with each capture
+ADF_QUERIES_PER_RESENT_PROSPECT = 5
 
 
 def test_adf_query_count_per_prospect_does_not_grow(dealer, django_assert_max_num_queries):

@@ -73,3 +73,11 @@ def test_a_user_cannot_switch_to_a_dealer_they_do_not_work_at(client, group):
     other = DealerFactory()
     client.post(reverse("acting_dealer_set"), {"dealer": other.id})
     assert client.session.get("acting_dealer_id") is None
+
+
+def test_the_header_offers_the_dealer_switch_only_to_staff_of_several_dealers(client, group):
+    client.force_login(group["seller"])
+    page = client.get(reverse("customers:search"))
+    assert [dealer.code for dealer in page.context["dealer_switch"]["dealers"]] == ["GRP-N", "GRP-S"]
+    client.force_login(group["single"])
+    assert client.get(reverse("customers:search")).context["dealer_switch"] is None

@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError
 from crm.core.scope import Scope, scope_apply, scoped
-from crm.network.models import BrandModel, Dealer
-from crm.network.selectors import brand_models_for_dealer
+from crm.network.models import Dealer
 from leads.adf import AdfProspect
 from leads.exceptions import NotContactable
 from leads.models import Lead, LeadSource, LeadType, TradeIn
 from leads.services.capture import lead_capture
-from leads.services.intake.common import extension_note, models_of_interest_matched, unnamed_warning
+from leads.services.intake.common import extension_note, unknown_models_warnings, unnamed_warning
 from leads.services.intake.sources import intake_dealer
 
 # Vehicles the prospect wants; the others ("trade-in", "sell") are the prospect's own cars, offered.
@@ -132,7 +131,9 @@ def adf_capture(
         result = ProspectResult(index=prospect.index, status="rejected", warnings=list(prospect.warnings))
         results.append(result)
         if not prospect.is_contactable:
-            result.errors.append({"code": NotContactable.code, "message": str(NotContactable.default_message)})
+            result.errors.append(
+                {"code": NotContactable.code, "message": str(NotContactable.default_message)}
+            )
             continue
         if dealer_code or source.dealer_id is not None:
             named_by = (dealer_code, "")
@@ -153,7 +154,6 @@ def adf_capture(
     if not accepted:
         return results
 
-    catalogues: dict[int, list[BrandModel]] = {}
     scoped_dealer_id = accepted[0][2].id
     with scoped(Scope.dealers([scoped_dealer_id])):
         for result, prospect, dealer in accepted:
@@ -161,8 +161,6 @@ def adf_capture(
                 # Outside the prospect's savepoint: a prospect rolled back does not take the scope with it.
                 scope_apply(scope=Scope.dealers([dealer.id]))
                 scoped_dealer_id = dealer.id
-            if dealer.id not in catalogues:
-                catalogues[dealer.id] = list(brand_models_for_dealer(dealer_id=dealer.id))
             warnings: list[str] = []
             try:
                 capture = lead_capture(
@@ -174,11 +172,7 @@ def adf_capture(
                     emails=prospect.emails[:3],
                     source=source,
                     external_id=prospect.external_id[:100],
-                    models_of_interest=models_of_interest_matched(
-                        texts=_prospect_model_names(prospect),
-                        catalogue=catalogues[dealer.id],
-                        warnings=warnings,
-                    ),
+                    models_of_interest=_prospect_model_names(prospect),
                     arrived_at=_arrival(prospect, dealer=dealer, warnings=warnings),
                     note=_prospect_note(prospect, warnings=warnings),
                     issued_by_oem=source.dealer_id is None,
@@ -189,6 +183,7 @@ def adf_capture(
             except ApplicationError as error:
                 result.errors.append(_error(error))
                 continue
+            warnings += unknown_models_warnings(capture)
             trade_ins = _prospect_trade_ins(prospect)
             if trade_ins:
                 lead_trade_ins_add(lead=capture.lead, trade_ins=trade_ins)

@@ -1,34 +1,19 @@
-"""What web-form and ADF intake decide alike: model names matched to the catalogue, phone extensions kept,
-placeholder names not stored — each decision reported to the sender as a warning."""
+"""What web-form and ADF intake report alike: model names the catalogue does not know (lead_capture matches
+them), phone extensions kept, placeholder names not stored — each decision a warning to the sender."""
 
 from django.utils.translation import gettext as _
 
-from crm.network.models import BrandModel
-from crm.network.selectors import models_match
 from leads.services.capture import Capture
-
-# A lead's models of interest are stored in fields of this length.
-MODEL_NAME_LENGTH = 60
+from leads.services.common import MODEL_NAME_LENGTH
 
 
-def models_of_interest_matched(
-    *, texts: list[str], catalogue: list[BrandModel], warnings: list[str]
-) -> list[str]:
-    """Model names as the dealer's brands' catalogue has them ("Aurora A6" counts as "A6"); a name the
-    catalogue does not know is kept as sent, with a warning, never dropped."""
-    values = []
-    for match in models_match(texts=texts, models=catalogue):
-        if not match.text:
-            continue
-        if not match.is_matched:
-            warnings.append(
-                _(
-                    "The model “%(model)s” is not in the model list of the dealer's brands: it was kept as sent."
-                )
-                % {"model": match.text}
-            )
-        values.append(match.value[:MODEL_NAME_LENGTH])
-    return values
+def unknown_models_warnings(capture: Capture) -> list[str]:
+    """A warning for each model name the dealer's brand model list does not know: kept as sent."""
+    return [
+        _("The model “%(model)s” is not in the model list of the dealer's brands: it was kept as sent.")
+        % {"model": name[:MODEL_NAME_LENGTH]}
+        for name in capture.unknown_models
+    ]
 
 
 def extension_note(extensions: dict[str, str], *, warnings: list[str]) -> str:

@@ -9,11 +9,10 @@ from crm.core.scope import Scope, scoped
 from crm.customers.models import Channel, Consent
 from crm.customers.services import consent_record
 from crm.network.models import Dealer
-from crm.network.selectors import brand_models_for_dealer
 from leads.adf import is_placeholder_name
 from leads.models import Campaign, LeadSource, LeadType
 from leads.services.capture import Capture, lead_capture
-from leads.services.intake.common import extension_note, models_of_interest_matched, unnamed_warning
+from leads.services.intake.common import extension_note, unknown_models_warnings, unnamed_warning
 
 CONSENT_CHANNELS = {
     "consent_phone": Channel.PHONE,
@@ -67,15 +66,12 @@ def web_form_capture(*, source: LeadSource, dealer: Dealer, data: dict) -> Intak
             source=source,
             campaign=_campaign(code=data.get("campaign", ""), dealer=dealer, warnings=warnings),
             external_id=data.get("external_id", ""),
-            models_of_interest=models_of_interest_matched(
-                texts=data.get("models", []),
-                catalogue=list(brand_models_for_dealer(dealer_id=dealer.id)),
-                warnings=warnings,
-            ),
+            models_of_interest=data.get("models", []),
             note="\n".join(part for part in (phone_note, _note(data.get("message", ""), utm)) if part),
             issued_by_oem=source.dealer_id is None,
             customer_details={"city": data["city"]} if data.get("city") else None,
         )
+        warnings += unknown_models_warnings(capture)
         if not name:
             warnings += unnamed_warning(capture=capture, typed_name=typed_name)
         for flag, channel in CONSENT_CHANNELS.items():

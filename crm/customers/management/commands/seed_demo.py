@@ -93,6 +93,8 @@ DEMO_STAFF = [
     ("sales.nj", "敏", "孙", Role.SALESPERSON, "NJ003", "zh-hans"),
     ("sales.bj", "磊", "刘", Role.SALESPERSON, "BJ001", "zh-hans"),
     ("manager.bj", "David", "Zhao", Role.SALES_MANAGER, "BJ001", "en"),
+    # A dealer group's sales manager runs two stores: the header's dealer switcher is for her.
+    ("manager.group", "静", "钱", Role.SALES_MANAGER, ("HZ002", "NJ003"), "zh-hans"),
     ("sales.tj", "娜", "杨", Role.SALESPERSON, "TJ002", "zh-hans"),
     ("sales.sjz", "军", "马", Role.SALESPERSON, "SJZ003", "zh-hans"),
     ("callcentre", "芳", "黄", Role.CALL_CENTRE_AGENT, None, "zh-hans"),
@@ -221,12 +223,13 @@ class Command(BaseCommand):
             StaffProfile.objects.update_or_create(
                 user=user, defaults={"language": language, "phone": self._phone()}
             )
-            RoleAssignment.objects.get_or_create(
-                user=user,
-                role=role,
-                dealer=dealers[place]["dealer"] if place in dealers else None,
-                region=Region.objects.get(code=place) if place in REGIONS else None,
-            )
+            for one_place in place if isinstance(place, tuple) else (place,):
+                RoleAssignment.objects.get_or_create(
+                    user=user,
+                    role=role,
+                    dealer=dealers[one_place]["dealer"] if one_place in dealers else None,
+                    region=Region.objects.get(code=one_place) if one_place in REGIONS else None,
+                )
             staff[username] = user
         return staff
 

@@ -12,7 +12,7 @@ from crm.network.models import RoleAssignment
 # Kept in step with crm/customers/management/commands/seed_demo.py (the network may not import it).
 DEMO_USERNAMES = [
     "sales.sh", "sales2.sh", "manager.sh", "advisor.sh", "admin.sh", "sales.hz", "sales2.hz", "sales.nj",
-    "sales.bj", "manager.bj", "sales.tj", "sales.sjz", "callcentre", "region.east", "region.north",
+    "sales.bj", "manager.bj", "manager.group", "sales.tj", "sales.sjz", "callcentre", "region.east", "region.north",
     "oem.admin",
 ]  # fmt: skip
 DEFAULT_PASSWORD = "demo1234"  # noqa: S105 (demo data, printed on purpose)
