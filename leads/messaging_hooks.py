@@ -10,8 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from crm.messaging.context import context_provider_register
-from crm.messaging.segments import SegmentFilter, segment_filter_register
+from crm.messaging.registry import SegmentFilter, context_provider_register, segment_filter_register
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
 
 GRADE_CHOICES = [(grade.value, Grade(grade).label) for grade in OPEN_GRADES]

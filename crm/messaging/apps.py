@@ -8,4 +8,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from crm.messaging import events, segments  # noqa: F401 - register timeline kinds and segment filters
+        # The timeline kinds messaging writes, and the core's own segment filters and care occasions.
+        from crm.messaging import events  # noqa: F401
+        from crm.messaging.selectors import segments  # noqa: F401
+        from crm.messaging.services import care  # noqa: F401

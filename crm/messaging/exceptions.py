@@ -1,3 +1,6 @@
+"""Messaging's errors: the typed application errors pages and services share (each with a stable `code`),
+and the two outcomes a channel adapter signals to the outbox."""
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,9 +44,9 @@ class FieldInvalid(ApplicationError):
 
     code = "invalid"
 
-    def __init_gettext_lazy(self, message=None, *, field: str = "", extra: dict | None = None):
+    def __init__(self, message=None, *, field: str = "", extra: dict | None = None):
         self.field = field
-        super().__init_gettext_lazy(message, extra={**(extra or {}), "field": field})
+        super().__init__(message, extra={**(extra or {}), "field": field})
 
 
 class TemplateInvalid(FieldInvalid):
@@ -77,3 +80,14 @@ class SegmentInUse(ApplicationError):
         "A campaign waiting for approval or sending uses this segment: its filters cannot change until "
         "that campaign ends. Create a new segment instead."
     )
+
+
+# Channels ----------------------------------------------------------------------------------------------
+
+
+class TemporaryFailure(Exception):
+    """The channel could not take the message now (a 5xx, a timeout, a refused connection): retry later."""
+
+
+class PermanentFailure(Exception):
+    """The channel refused the message for good (an invalid number, a rejected address)."""

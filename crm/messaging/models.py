@@ -24,7 +24,7 @@ class Purpose(models.TextChoices):
 
 
 class MessageTemplate(models.Model):
-    """A message in English and Simplified Chinese with {{ placeholders }} (crm/messaging/rendering.py).
+    """A message in English and Simplified Chinese with {{ placeholders }} (crm/messaging/services/rendering.py).
     A dealer's template belongs to it; an OEM template (no dealer) is shared with every dealer."""
 
     dealer = models.ForeignKey(
@@ -70,7 +70,7 @@ class MessageTemplate(models.Model):
 
 
 class Segment(models.Model):
-    """A saved filter on the one customer record (crm/messaging/segments.py holds the filters)."""
+    """A saved filter on the one customer record (crm/messaging/registry.py holds the filters)."""
 
     dealer = models.ForeignKey(
         "network.Dealer",

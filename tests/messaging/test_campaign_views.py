@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from crm.core.scope import network_wide
-from crm.messaging.campaign_selectors import recipient_mask
 from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Segment
+from crm.messaging.selectors.campaigns import recipient_mask
 from crm.network.models import Role
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, staff
 

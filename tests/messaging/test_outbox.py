@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from crm.core.scope import network_wide
 from crm.customers.models import Consent
-from crm.messaging.links import unsubscribe_token
 from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
-from crm.messaging.services.campaigns import campaign_pause, campaign_progress, campaign_snapshot_batch
+from crm.messaging.selectors.campaigns import campaign_progress
+from crm.messaging.services.campaigns import campaign_pause, campaign_snapshot_batch
+from crm.messaging.services.links import unsubscribe_token
 from crm.messaging.services.outbox import message_enqueue, outbox_deliver_batch, outbox_sweep_stale
 from tests.messaging.builders import campaign_running, consent_give, customer_with, dealer_make, template_make
 from tests.messaging.peers import stats
@@ -176,7 +177,7 @@ def test_marketing_waits_for_the_end_of_the_dealers_quiet_hours_but_service_goes
 
 
 def test_quiet_hours_follow_each_dealers_time_zone(settings):
-    from crm.messaging.rules import quiet_hours_end
+    from crm.messaging.services.rules import quiet_hours_end
 
     settings.MESSAGING_QUIET_HOURS = ("21:00", "08:00")
     at = datetime(2026, 11, 22, 14, 30, tzinfo=ZoneInfo("UTC"))  # 22:30 in Shanghai, 15:30 in Berlin

@@ -6,8 +6,9 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from crm.messaging.channels import BaseChannel, PermanentFailure, TemporaryFailure
-from crm.messaging.links import unsubscribe_url
+from crm.messaging.channels import BaseChannel
+from crm.messaging.exceptions import PermanentFailure, TemporaryFailure
+from crm.messaging.services.links import unsubscribe_url
 
 
 class EmailChannel(BaseChannel):

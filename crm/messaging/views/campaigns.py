@@ -1,6 +1,6 @@
 """The campaign pages: the list, a new campaign, the campaign's page with its approval flow and live
-progress bar, and its replies. Views validate and call one selector or service; services.campaigns checks
-who may do what (a refused action answers 403, a campaign the user may not see 404)."""
+progress bar, and its replies. Views validate and call one selector or service; who may do what is
+crm/messaging/permissions.py (a refused action answers 403, a campaign the user may not see 404)."""
 
 from datetime import datetime, timedelta
 
@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from crm.messaging import campaign_selectors as selectors
-from crm.messaging.campaign_forms import CampaignFilterForm, CampaignForm, SendBackForm
+from crm.core.http import is_htmx
+from crm.messaging import permissions
+from crm.messaging.forms.campaigns import CampaignFilterForm, CampaignForm, SendBackForm
 from crm.messaging.models import Campaign, OutboxMessage
+from crm.messaging.selectors import campaigns as selectors
 from crm.messaging.services import campaigns as services
 
 Status = Campaign.Status
@@ -66,9 +68,9 @@ ACTIONS = {
 }
 
 
-def _rights(request) -> selectors.CampaignRights:
-    rights = selectors.campaign_rights(request.user)
-    if not rights.can_view:
+def _rights(request) -> permissions.MessagingRights:
+    rights = permissions.rights_for(request.user)
+    if not rights.can_view_campaigns:
         raise Http404
     return rights
 
@@ -156,7 +158,7 @@ def campaign_list(request):
             "filters": filters,
             "page": page,
             "has_next": has_next,
-            "can_create": rights.can_create,
+            "can_create": rights.can_manage_any,
         },
     )
 
@@ -204,11 +206,11 @@ def _new_context(request, form: CampaignForm) -> dict:
 @require_http_methods(["GET", "POST"])
 def campaign_new(request):
     rights = _rights(request)
-    if not rights.can_create:
+    if not rights.can_manage_any:
         raise Http404
     if request.method == "GET":
         form = CampaignForm(user=request.user, initial=request.GET.dict())
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx(request):
             return render(request, "messaging/campaigns/_choices.html", _new_context(request, form))
         return render(request, "messaging/campaigns/new.html", _new_context(request, form))
     form = CampaignForm(request.POST, user=request.user)
@@ -246,7 +248,7 @@ def _is_live(campaign: Campaign, progress: dict) -> bool:
 
 def _progress(campaign: Campaign) -> dict:
     """services.campaigns.campaign_progress shaped for the stacked bar: each part's count, width and share."""
-    progress = services.campaign_progress(campaign=campaign)
+    progress = selectors.campaign_progress(campaign=campaign)
     by_status = progress["by_status"]
     whole = max(progress["total"], progress["listed"])
     parts = []
@@ -294,8 +296,8 @@ def _latest(campaign: Campaign) -> list[OutboxMessage]:
 @require_GET
 def campaign_detail(request, campaign_id: int):
     campaign = _names(_campaign(request, campaign_id))
-    can_manage = services.campaign_can_manage(user=request.user, dealer_id=campaign.dealer_id)
-    can_approve = services.campaign_can_approve(user=request.user, campaign=campaign)
+    can_manage = permissions.can_manage(user=request.user, dealer_id=campaign.dealer_id)
+    can_approve = permissions.can_approve(user=request.user, campaign=campaign)
     pending = campaign.status == Status.PENDING_APPROVAL
     zone = selectors.campaign_time_zone(campaign)
     progress = _progress(campaign)
@@ -334,7 +336,7 @@ def campaign_progress(request, campaign_id: int):
     buttons match."""
     campaign = _campaign(request, campaign_id)
     drawn = request.GET.get("status")
-    if drawn and drawn != campaign.status and request.headers.get("HX-Request") == "true":
+    if drawn and drawn != campaign.status and is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
@@ -363,7 +365,7 @@ def campaign_act(request, campaign_id: int, action: str):
     if action == "send_back":
         form = SendBackForm(request.POST)
         if not form.is_valid():
-            if not services.campaign_can_approve(user=request.user, campaign=campaign):
+            if not permissions.can_approve(user=request.user, campaign=campaign):
                 raise Forbidden
             messages.error(request, _("Say what should change before sending it back."))
             return redirect("messaging:campaign", campaign_id=campaign.id)

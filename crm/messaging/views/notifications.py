@@ -9,21 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.exceptions import NotFound
-from crm.messaging.services.notifications import (
-    notification_open,
-    notifications_latest,
-    notifications_mark_read,
-    notifications_page,
-)
+from crm.core.http import is_htmx
+from crm.messaging.selectors.notifications import notifications_latest, notifications_page
+from crm.messaging.services.notifications import notification_open, notifications_mark_read
 
 DROPDOWN_SIZE = 8
 PAGE_SIZE = 25
 # HTMX stops polling when an answer has this status: a signed-out tab stops asking for its badge.
 HTMX_STOP_POLLING = 286
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _page_number(request) -> int:
@@ -104,7 +97,7 @@ def notification_read(request, notification_id: int):
 @require_POST
 def notifications_read_all(request):
     notifications_mark_read(user=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _menu(request)
     return _back(request)
 

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.messaging.links import unsubscribe_key
+from crm.messaging.services.links import unsubscribe_key
 from crm.messaging.services.replies import receipt_record, reply_record, unsubscribe_record
 
 

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.messaging.exceptions import FieldInvalid, PlaceholderUnknown
 from crm.messaging.models import Channel, MessageTemplate, Purpose
-from crm.messaging.rendering import placeholders_unknown
-from crm.messaging.segments import segment_filters, to_json
-from crm.messaging.services.care import care_triggers
+from crm.messaging.registry import care_triggers, segment_filters
+from crm.messaging.selectors.segments import to_json
 from crm.messaging.services.library import TEMPLATE_PURPOSES
+from crm.messaging.services.rendering import placeholders_unknown
 from crm.network.forms import BootstrapFormMixin
 
 FILTER_PREFIX = "f_"

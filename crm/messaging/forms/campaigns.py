@@ -4,8 +4,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.messaging.campaign_selectors import campaign_time_zone, segments_for_campaign, templates_for_campaign
 from crm.messaging.models import Campaign, Channel
+from crm.messaging.selectors.campaigns import (
+    campaign_time_zone,
+    segments_for_campaign,
+    templates_for_campaign,
+)
 from crm.network.forms import BootstrapFormMixin
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -1,22 +1,14 @@
 """The values a template's placeholders are filled from, looked up for a whole batch of recipients at once.
 
 The core knows the customer, their latest car and the dealer. Higher apps add what they own through
-`context_provider_register` (leads: the customer's salesperson), without messaging importing them.
+`crm.messaging.registry.context_provider_register` (leads: the customer's salesperson).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from crm.customers.models import ContactPoint, Customer, Vehicle
+from crm.messaging.registry import context_providers
 from crm.network.models import Dealer
-
-# (customer ids, dealer id by customer id) → {customer id: {"salesperson.name": "…", …}}
-ContextProvider = Callable[[list[int], dict[int, int | None]], dict[int, dict[str, str]]]
-_providers: list[ContextProvider] = []
-
-
-def context_provider_register(provider: ContextProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
 
 
 def recipient_values(
@@ -59,7 +51,7 @@ def recipient_values(
             row.update(
                 {"dealer.name": dealer.name, "dealer.phone": dealer.phone, "dealer.address": dealer.address}
             )
-    for provider in _providers:
+    for provider in context_providers():
         for customer_id, extra in provider(ids, dealer_by_customer).items():
             values.setdefault(customer_id, {}).update(extra)
     return values

@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.messaging.exceptions import PlaceholderMissing
+from crm.messaging.models import MessageTemplate, Purpose
+from crm.messaging.services.links import unsubscribe_url
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 
@@ -86,3 +90,29 @@ def sms_parts(text: str) -> int:
         return 0
     single, multi = (160, 153) if all(ord(ch) < 128 for ch in text) else (70, 67)
     return 1 if len(text) <= single else -(-len(text) // multi)
+
+
+def message_render(
+    *,
+    template: MessageTemplate,
+    language: str,
+    values: dict,
+    idempotency_key: str,
+    channel: str,
+    purpose: str,
+) -> tuple[str, str, str]:
+    """(subject, text, html) of `template` for one recipient. A marketing email always carries its
+    one-click unsubscribe link, in the body when the template does not place it itself."""
+    values = dict(values)
+    subject, body = template.texts(language)
+    if channel == "email" and purpose == Purpose.MARKETING:
+        values["link.unsubscribe"] = unsubscribe_url(idempotency_key)
+        if "link.unsubscribe" not in body:
+            with translation.override(language):
+                body = (
+                    body.rstrip()
+                    + "\n\n"
+                    + gettext("Unsubscribe: %(link)s") % {"link": "{{ link.unsubscribe }}"}
+                )
+    rendered = render(subject=subject, body=body, values=values, html=channel == "email")
+    return rendered.subject, rendered.body_text, rendered.body_html
