@@ -19,17 +19,6 @@ class PlaceholderMissing(ApplicationError):
         )
 
 
-class PlaceholderUnknown(ApplicationError):
-    code = "placeholder_unknown"
-
-    def __init__(self, *, names: list[str]):
-        self.names = names
-        super().__init__(
-            _("Unknown placeholders: %(names)s.") % {"names": ", ".join(f"{{{{ {n} }}}}" for n in names)},
-            extra={"placeholders": names},
-        )
-
-
 class CampaignStateError(ApplicationError):
     code = "campaign_state"
     status = 409
@@ -47,6 +36,24 @@ class FieldInvalid(ApplicationError):
     def __init__(self, message=None, *, field: str = "", extra: dict | None = None):
         self.field = field
         super().__init__(message, extra={**(extra or {}), "field": field})
+
+
+class PlaceholderUnknown(FieldInvalid):
+    """Something that looks like a placeholder and is none of the vocabulary (or a brace without its
+    partner). `names` are the fragments as written, `described` says what is wrong with each."""
+
+    code = "placeholder_unknown"
+
+    def __init__(self, *, names: list[str], described: list[str] | None = None, field: str = ""):
+        self.names = names
+        super().__init__(
+            _(
+                "Not a placeholder: %(problems)s. Use the placeholders listed with the editor, written as shown."
+            )
+            % {"problems": "; ".join(described or [f"“{name}”" for name in names])},
+            field=field,
+            extra={"placeholders": names},
+        )
 
 
 class TemplateInvalid(FieldInvalid):

@@ -213,6 +213,7 @@ class OutboxMessage(models.Model):
         NO_ADDRESS = "no_address", _("No phone number or email")
         INVALID_ADDRESS = "invalid_address", _("Number or email marked invalid")
         MISSING_PLACEHOLDER = "missing_placeholder", _("Template data missing")
+        UNKNOWN_PLACEHOLDER = "unknown_placeholder", _("Template has something that is not a placeholder")
         MERGED = "merged", _("Customer record merged")
 
     idempotency_key = models.CharField(max_length=160, unique=True)

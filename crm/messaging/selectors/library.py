@@ -17,7 +17,7 @@ from crm.messaging.models import CareProgram, Channel, MessageTemplate, Segment
 from crm.messaging.permissions import rights_for
 from crm.messaging.selectors.recipients import recipient_values
 from crm.messaging.selectors.segments import segment_customers
-from crm.messaging.services.rendering import VOCABULARY, message_render, placeholders_unknown, sms_parts
+from crm.messaging.services.rendering import VOCABULARY, message_render, placeholder_problems, sms_parts
 from crm.network.access import dealers_visible
 from crm.network.models import Dealer
 
@@ -175,9 +175,10 @@ def template_preview(
     """`template` (saved or not) rendered for `customer` in English and Simplified Chinese, as the customer
     would receive it. A placeholder the customer has no data for is reported by name, never left blank.
     The dealer whose details fill {{ dealer.* }} is `dealer_id`, else the customer's first dealer."""
-    unknown = placeholders_unknown(
+    problems = placeholder_problems(
         template.subject_en, template.body_en, template.subject_zh, template.body_zh
     )
+    unknown = tuple(MissingValue(name=problem.text, meaning=problem.describe()) for problem in problems)
     dealer_id = dealer_id or customer.origin_dealer_id
     values = recipient_values(customers=[customer], dealer_by_customer={customer.id: dealer_id}).get(
         customer.id, {}
@@ -187,7 +188,7 @@ def template_preview(
         own_body = template.body_zh if language.startswith("zh") else template.body_en
         base = {"language": language, "language_name": language_name, "is_fallback": not own_body.strip()}
         if unknown:
-            results.append(PreviewText(**base, missing=_meanings(unknown), error="unknown"))
+            results.append(PreviewText(**base, missing=unknown, error="unknown"))
             continue
         try:
             subject, text, html = message_render(

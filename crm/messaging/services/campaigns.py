@@ -17,14 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.scope import network_wide
-from crm.messaging.exceptions import CampaignStateError, PlaceholderMissing
+from crm.messaging.exceptions import CampaignStateError, PlaceholderMissing, PlaceholderUnknown
 from crm.messaging.models import Campaign, MessageTemplate, OutboxMessage, Purpose, Segment
 from crm.messaging.permissions import require_approve, require_manage
 from crm.messaging.selectors.recipients import recipient_addresses, recipient_values
 from crm.messaging.selectors.segments import segment_customers
 from crm.messaging.services import rules
 from crm.messaging.services.outbox import outbox_wake
-from crm.messaging.services.rendering import message_render
+from crm.messaging.services.rendering import message_render, placeholders_refuse
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,13 @@ def _state(campaign: Campaign, *allowed: str) -> None:
             _("This campaign is %(status)s; that cannot be done now.")
             % {"status": campaign.get_status_display()}
         )
+
+
+def _template_check(campaign: Campaign) -> None:
+    """A template saved before its placeholders were checked this strictly is refused here, before anyone
+    approves what would reach customers with literal braces."""
+    template = campaign.template
+    placeholders_refuse(template.subject_en, template.body_en, template.subject_zh, template.body_zh)
 
 
 def _locked(campaign: Campaign) -> Campaign:
@@ -70,6 +77,7 @@ def campaign_submit(*, campaign: Campaign, by) -> Campaign:
     require_manage(user=by, dealer_id=campaign.dealer_id)
     campaign = _locked(campaign)
     _state(campaign, Status.DRAFT)
+    _template_check(campaign)
     campaign.status, campaign.submitted_at, campaign.review_note = Status.PENDING_APPROVAL, timezone.now(), ""
     campaign.save(update_fields=["status", "submitted_at", "review_note"])
     return campaign
@@ -91,6 +99,7 @@ def campaign_approve(*, campaign: Campaign, by) -> Campaign:
     require_approve(user=by, campaign=campaign)
     campaign = _locked(campaign)
     _state(campaign, Status.PENDING_APPROVAL)
+    _template_check(campaign)
     campaign.status, campaign.approved_by, campaign.approved_at = Status.APPROVED, by, timezone.now()
     campaign.save(update_fields=["status", "approved_by", "approved_at"])
     if campaign.scheduled_at is None or campaign.scheduled_at <= timezone.now():
@@ -248,6 +257,9 @@ def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
                 message.subject, message.body_text, message.body_html = rendered
             except PlaceholderMissing as error:
                 reason = OutboxMessage.Reason.MISSING_PLACEHOLDER
+                message.last_error = str(error)
+            except PlaceholderUnknown as error:
+                reason = OutboxMessage.Reason.UNKNOWN_PLACEHOLDER
                 message.last_error = str(error)
         if reason:
             message.status, message.reason = OutboxMessage.Status.SUPPRESSED, reason

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.scope import network_wide
 from crm.customers.models import Customer, CustomerDealer, Vehicle
-from crm.messaging.exceptions import PlaceholderMissing
+from crm.messaging.exceptions import PlaceholderMissing, PlaceholderUnknown
 from crm.messaging.models import CareProgram, OutboxMessage
 from crm.messaging.registry import CareTrigger, care_trigger_get, care_trigger_register
 from crm.messaging.selectors.recipients import recipient_addresses, recipient_values
@@ -121,10 +121,12 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
                 channel=template.channel,
                 purpose=template.purpose,
             )
-        except PlaceholderMissing as error:
+        except (PlaceholderMissing, PlaceholderUnknown) as error:
             message.status, message.reason = (
                 OutboxMessage.Status.SUPPRESSED,
-                OutboxMessage.Reason.MISSING_PLACEHOLDER,
+                OutboxMessage.Reason.UNKNOWN_PLACEHOLDER
+                if isinstance(error, PlaceholderUnknown)
+                else OutboxMessage.Reason.MISSING_PLACEHOLDER,
             )
             message.last_error = str(error)
         if not message.recipient and message.status == OutboxMessage.Status.QUEUED:

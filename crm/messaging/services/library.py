@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.exceptions import ConcurrentEdit
 from crm.messaging.exceptions import (
     CareProgramInvalid,
-    PlaceholderUnknown,
     SegmentInUse,
     SegmentInvalid,
     TemplateInUse,
@@ -25,7 +24,7 @@ from crm.messaging.models import Campaign, CareProgram, Channel, MessageTemplate
 from crm.messaging.permissions import require_manage
 from crm.messaging.registry import care_triggers, segment_filter_get
 from crm.messaging.selectors.segments import segment_customers, to_json
-from crm.messaging.services.rendering import placeholders_unknown
+from crm.messaging.services.rendering import placeholders_refuse
 
 # Campaigns in these states were (or are being) approved with the template and segment as they are now.
 LOCKING_STATUSES = (
@@ -69,9 +68,8 @@ def _template_clean(
         texts["subject_en"] = texts["subject_zh"] = ""  # an SMS has no subject
     if not texts["body_en"] and not texts["body_zh"]:
         raise TemplateInvalid(_("Write the message in English, Chinese or both."), field="body_en")
-    unknown = placeholders_unknown(*texts.values())
-    if unknown:
-        raise PlaceholderUnknown(names=unknown)
+    for field, text in texts.items():
+        placeholders_refuse(text, field=field)
     if channel == Channel.EMAIL:
         for language in ("en", "zh"):
             if texts[f"body_{language}"] and not texts[f"subject_{language}"]:
