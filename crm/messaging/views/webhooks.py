@@ -42,6 +42,7 @@ def sms_receipt(request: HttpRequest) -> JsonResponse:
         idempotency_key=str(payload.get("client_ref", ""))[:160],
         status=status,
         error=str(payload.get("error", "")),
+        recipient=str(payload.get("to", ""))[:64],
     )
     # 200 even when unmatched: a gateway retries non-2xx answers forever.
     return JsonResponse({"matched": matched})
