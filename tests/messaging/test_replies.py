@@ -1,6 +1,6 @@
-"""What the SMS gateway sends back, whatever format it writes numbers in: replies and opt-outs from a
-national-format number reach the customer and the message they answer; receipts match their message and
-nothing else."""
+"""What comes back from outside. The SMS gateway, whatever format it writes numbers in: replies and
+opt-outs from a national-format number reach the customer and the message they answer; receipts match
+their message and nothing else. And the customer's own unsubscribe page."""
 
 import hashlib
 import hmac
@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm.core.scope import network_wide
 from crm.customers.models import Consent
 from crm.messaging.models import InboundMessage, OutboxMessage
+from crm.messaging.services.links import unsubscribe_token
 from tests.messaging.builders import customer_with, dealer_make
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +142,74 @@ def test_a_receipt_naming_no_message_changes_nothing(client, settings):
     answer = _signed(client, settings, "messaging:sms_receipt", {"status": "delivered"})
     assert answer.json() == {"matched": False}
     assert _state(customer) == before
+
+
+# The unsubscribe page ----------------------------------------------------------------------------------
+
+
+def _email_to(customer, dealer, *, language: str) -> OutboxMessage:
+    with network_wide(reason="test: a marketing email"):
+        return OutboxMessage.objects.create(
+            idempotency_key=f"campaign:9:customer:{customer.id}",
+            kind="campaign",
+            channel="email",
+            purpose="marketing",
+            status=Status.SENT,
+            recipient="wang@example.cn",
+            customer=customer,
+            dealer=dealer,
+            language=language,
+            scheduled_at=timezone.now(),
+        )
+
+
+def test_the_unsubscribe_page_is_the_customers_own_in_the_language_of_the_email(client):
+    dealer = dealer_make(name="浦东汽车4S店")
+    customer = customer_with(dealer, sms=False, email="wang@example.cn")
+    message = _email_to(customer, dealer, language="zh-hans")
+    url = reverse("messaging:unsubscribe", args=[unsubscribe_token(message.idempotency_key)])
+    response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Language"] == "zh-hans"
+    assert "停止接收邮件优惠信息？" in page and '<html lang="zh-Hans">' in page
+    assert "浦东汽车4S店" in page
+    assert 'name="viewport"' in page
+    # Nothing of the staff pages: no sign-in layout, no navigation, no staff scripts.
+    assert "auth-aside" not in page and "app-header" not in page and "htmx" not in page
+    assert 'href="?lang=en"' in page and 'href="?lang=zh-hans"' in page
+
+
+def test_the_unsubscribe_page_switches_language_and_keeps_it_through_the_confirmation(client):
+    dealer = dealer_make()
+    customer = customer_with(dealer, sms=False, email="wang@example.cn")
+    message = _email_to(customer, dealer, language="zh-hans")
+    url = reverse("messaging:unsubscribe", args=[unsubscribe_token(message.idempotency_key)])
+    page = client.get(url + "?lang=en").content.decode()
+    assert "Stop offers by email?" in page and 'action="?lang=en"' in page
+    done = client.post(url + "?lang=en")
+    assert done.status_code == 200 and "You are unsubscribed" in done.content.decode()
+    with network_wide(reason="test check"):
+        assert (
+            Consent.objects.get(customer=customer, channel="email", purpose="marketing").status == "opt_out"
+        )
+
+
+def test_a_broken_unsubscribe_link_says_so_on_the_public_page_and_changes_nothing(client):
+    dealer = dealer_make()
+    customer = customer_with(dealer, sms=False, email="wang@example.cn")
+    message = _email_to(customer, dealer, language="en")
+    token = unsubscribe_token(message.idempotency_key)
+    before = _email_state(customer)
+    for tampered in (token[:-2] + "xx", unsubscribe_token("campaign:404:customer:404")):
+        response = client.post(reverse("messaging:unsubscribe", args=[tampered]))
+        assert response.status_code == 404
+        assert "This link does not work" in response.content.decode()
+        assert "auth-aside" not in response.content.decode()
+    assert _email_state(customer) == before
+
+
+def _email_state(customer):
+    with network_wide(reason="test check"):
+        return list(Consent.objects.filter(customer=customer).values_list("channel", "status")), list(
+            OutboxMessage.objects.values_list("id", "opted_out_at")
+        )

@@ -6,7 +6,9 @@ The core knows the customer, their latest car and the dealer. Higher apps add wh
 
 from collections.abc import Iterable
 
+from crm.core.scope import network_wide
 from crm.customers.models import ContactPoint, Customer, Vehicle
+from crm.messaging.models import OutboxMessage
 from crm.messaging.registry import context_providers
 from crm.network.models import Dealer
 
@@ -69,3 +71,15 @@ def recipient_addresses(*, customer_ids: Iterable[int], channel: str) -> dict[in
         if customer_id not in addresses and not is_invalid:
             addresses[customer_id] = value
     return addresses
+
+
+def message_for_recipient(*, idempotency_key: str) -> OutboxMessage | None:
+    """The message a signed link in it was made for (its language and sender), read for the recipient, who
+    has no account: the signature, checked by the caller, is the permission."""
+    with network_wide(reason="messaging: a recipient opens a link from their message"):
+        return (
+            OutboxMessage.objects.filter(idempotency_key=idempotency_key)
+            .select_related("dealer")
+            .only("id", "language", "channel", "dealer", "dealer__name")
+            .first()
+        )
