@@ -148,14 +148,20 @@ class Campaign(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)
-    # Outbox counts by status when the campaign ended, for lists; the campaign's own page counts live.
+    # Outbox counts by status since the campaign ended, for lists; the campaign's own page counts live.
+    # A later change of its messages (a delivery receipt, a send that was in flight at a cancel) marks the
+    # summary stale, and the tick counts it again.
     summary = models.JSONField(null=True, blank=True)
+    summary_stale = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
-        indexes = [models.Index(fields=["status"], name="campaign_status")]
+        indexes = [
+            models.Index(fields=["status"], name="campaign_status"),
+            models.Index(fields=["id"], name="campaign_summary_stale", condition=Q(summary_stale=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name

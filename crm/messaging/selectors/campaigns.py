@@ -2,6 +2,7 @@
 far a campaign got. Who sees what is crm/messaging/permissions.py.
 """
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -10,8 +11,9 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from crm.core.exceptions import NotFound
-from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Segment
+from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Purpose, Segment
 from crm.messaging.permissions import MANAGER_ROLES, rights_for
+from crm.messaging.services import rules
 from crm.network.models import Role
 
 Status = Campaign.Status
@@ -84,6 +86,20 @@ def campaign_time_zone(campaign_or_segment) -> ZoneInfo:
     """The zone a campaign's schedule is given in: its dealer's, or the default for the network."""
     dealer = campaign_or_segment.dealer
     return ZoneInfo(dealer.time_zone if dealer else settings.MESSAGING_DEFAULT_TIME_ZONE)
+
+
+def campaign_quiet_start(*, purpose: str, at: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """When a campaign of `purpose` meant to start at `at` really starts sending, if the quiet hours hold
+    it back (marketing only); None when they do not."""
+    if purpose != Purpose.MARKETING or at is None:
+        return None
+    return rules.quiet_hours_end(at=at, time_zone=zone.key)
+
+
+def quiet_hours_label() -> str:
+    """The quiet hours as people read them: "21:00–08:00"."""
+    start, end = settings.MESSAGING_QUIET_HOURS
+    return "" if start == end else f"{start}–{end}"
 
 
 def campaign_approvers(*, campaign: Campaign) -> list:
@@ -166,10 +182,18 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         if row["status"] == OutboxMessage.Status.SUPPRESSED:
             suppressed[row["reason"]] = suppressed.get(row["reason"], 0) + row["n"]
     listed = sum(by_status.values())
-    # Queued messages not yet due: marketing held back by the quiet hours (or a retry's back-off).
+    # Queued messages not yet due: marketing held back by the quiet hours (never tried yet: a claim that
+    # puts a message back for the quiet hours gives its attempt back), or a retry's back-off after a
+    # gateway error (tried before).
+    never_tried, tried = Q(attempts=0), Q(attempts__gt=0)
     waiting = OutboxMessage.objects.filter(
         campaign=campaign, status=OutboxMessage.Status.QUEUED, scheduled_at__gt=timezone.now()
-    ).aggregate(n=Count("id"), until=Min("scheduled_at"))
+    ).aggregate(
+        quiet=Count("id", filter=never_tried),
+        quiet_until=Min("scheduled_at", filter=never_tried),
+        retry=Count("id", filter=tried),
+        retry_until=Min("scheduled_at", filter=tried),
+    )
     total = (
         campaign.recipients if campaign.snapshot_done_at else max(listed, campaign.segment.last_count or 0)
     )
@@ -186,8 +210,12 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         "percent": 100
         if total == 0 and campaign.status == Status.COMPLETED
         else (int(finished * 100 / total) if total else 0),
-        "waiting": waiting["n"],
-        "waiting_until": waiting["until"],
+        "waiting": waiting["quiet"] + waiting["retry"],
+        "waiting_until": min(filter(None, [waiting["quiet_until"], waiting["retry_until"]]), default=None),
+        "held_quiet": waiting["quiet"],
+        "held_quiet_until": waiting["quiet_until"],
+        "held_retry": waiting["retry"],
+        "held_retry_until": waiting["retry_until"],
         "opt_outs": OutboxMessage.objects.filter(campaign=campaign, opted_out_at__isnull=False).count(),
         "replies": campaign.replies.count(),
     }

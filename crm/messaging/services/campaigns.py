@@ -165,7 +165,9 @@ def campaign_cancel(*, campaign: Campaign, by) -> Campaign:
             status=OutboxMessage.Status.CANCELLED
         )
         campaign.summary = _summary(campaign)
-    campaign.save(update_fields=["summary"])
+    # Messages already being handed over finish after this; the tick counts them again then.
+    campaign.summary_stale = campaign.summary.get(OutboxMessage.Status.SENDING, 0) > 0
+    campaign.save(update_fields=["summary", "summary_stale"])
     return campaign
 
 
@@ -176,6 +178,30 @@ def _summary(campaign: Campaign) -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def campaign_summaries_outdate(*, campaign_ids) -> None:
+    """Messages of these campaigns changed (a delivery receipt): an ended campaign's stored counts are
+    stale, and the tick counts them again. Runs in the caller's transaction, after its change, so a
+    recount that missed the change is always followed by another."""
+    Campaign.objects.filter(id__in=campaign_ids, summary__isnull=False, summary_stale=False).update(
+        summary_stale=True
+    )
+
+
+def campaign_summaries_refresh(*, limit: int = 50) -> list[int]:
+    """Count again the messages of ended campaigns whose counts went stale (run by the tick). A campaign
+    with messages still being handed over stays stale until they are done."""
+    refreshed = []
+    with network_wide(reason="campaigns: recount late changes"):
+        for campaign in Campaign.objects.select_for_update(skip_locked=True).filter(summary_stale=True)[
+            :limit
+        ]:
+            campaign.summary = _summary(campaign)
+            campaign.summary_stale = campaign.summary.get(OutboxMessage.Status.SENDING, 0) > 0
+            campaign.save(update_fields=["summary", "summary_stale"])
+            refreshed.append(campaign.id)
+    return refreshed
 
 
 def campaign_snapshot_batch(*, campaign_id: int, size: int | None = None) -> bool:

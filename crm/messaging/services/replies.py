@@ -18,6 +18,7 @@ from crm.customers.normalize import phone_normalize
 from crm.customers.services.records import consent_record
 from crm.messaging import events
 from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
+from crm.messaging.services.campaigns import campaign_summaries_outdate
 from crm.timeline.services import event_record
 
 # "TD"/"T" (退订) in China, STOP elsewhere; matched on the whole reply, case- and space-insensitively.
@@ -69,6 +70,8 @@ def receipt_record(
                 last_error=f"provider: {error or status}"[:2000],
                 provider_message_id=provider_message_id,
             )
+        if updated:
+            campaign_summaries_outdate(campaign_ids=messages.values_list("campaign_id", flat=True))
         return bool(updated) or messages.exists()
 
 

@@ -21,7 +21,7 @@ from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from crm.core.http import is_htmx
 from crm.messaging import permissions
 from crm.messaging.forms.campaigns import CampaignFilterForm, CampaignForm, SendBackForm
-from crm.messaging.models import Campaign, OutboxMessage
+from crm.messaging.models import Campaign, OutboxMessage, Purpose
 from crm.messaging.selectors import campaigns as selectors
 from crm.messaging.services import campaigns as services
 
@@ -197,8 +197,12 @@ def _new_context(request, form: CampaignForm) -> dict:
         "template": template,
         "template_text": template.texts(language) if template else None,
         "template_url": _template_url(template),
+        "zone": zone,
         "zone_label": _zone_label(zone) if zone else "",
         "segments_url": _first_url(("messaging:segments", {})),
+        "is_marketing": template is not None and template.purpose == Purpose.MARKETING,
+        "quiet_start": form.quiet_start(),
+        "quiet_hours": selectors.quiet_hours_label(),
     }
 
 
@@ -324,6 +328,12 @@ def campaign_detail(request, campaign_id: int):
             "zone": zone.key,
             "zone_label": _zone_label(zone),
             "template_url": _template_url(campaign.template),
+            "quiet_start": selectors.campaign_quiet_start(
+                purpose=campaign.purpose, at=campaign.scheduled_at, zone=zone
+            )
+            if campaign.started_at is None
+            else None,
+            "quiet_hours": selectors.quiet_hours_label(),
         },
     )
 
