@@ -1,5 +1,6 @@
 """What the funnel lends to messaging, registered from LeadsConfig.ready() so messaging never imports leads:
-segment filters on the customer's open leads (grade, stage) and the {{ salesperson.* }} placeholders.
+segment filters on the customer's open leads (grade, stage), the {{ salesperson.* }} placeholders, and the
+overdue follow-ups the bell and the notifications page show.
 
 "Open" is the lead's stage (new … ordered); a dealer's segment only looks at the dealer's own leads, so a
 segment never counts, or reveals, another dealer's funnel.
@@ -10,8 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from crm.messaging.registry import SegmentFilter, context_provider_register, segment_filter_register
+from crm.messaging.registry import (
+    DueSource,
+    SegmentFilter,
+    context_provider_register,
+    due_source_register,
+    segment_filter_register,
+)
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
+from leads.services.reminders.overdue import overdue_count, overdue_items
 
 GRADE_CHOICES = [(grade.value, Grade(grade).label) for grade in OPEN_GRADES]
 STAGE_CHOICES = [(stage.value, Stage(stage).label) for stage in OPEN_STAGES]
@@ -111,3 +119,13 @@ def salesperson_values(customer_ids: list[int], dealer_by_customer: dict[int, in
 
 
 context_provider_register(salesperson_values)
+
+due_source_register(
+    DueSource(
+        key="overdue_follow_ups",
+        label=_("Overdue follow-ups"),
+        count=overdue_count,
+        items=overdue_items,
+        icon="alarm",
+    )
+)
