@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -205,7 +206,8 @@ class OutboxMessage(models.Model):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
+        # A message's "Delivered" (reached the phone) is not a lead's (the car handed over).
+        DELIVERED = "delivered", pgettext_lazy("message status", "Delivered")
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Suppressed")
         # Handed to a channel that cannot deduplicate (SMTP) when the sender died: maybe sent, not re-sent.

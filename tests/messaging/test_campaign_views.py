@@ -863,3 +863,38 @@ def test_a_cancel_with_messages_in_flight_is_counted_again_once_they_are_done(wo
     with network_wide(reason="test check"):
         cancelled = Campaign.objects.get(id=campaign.id)
     assert (cancelled.summary, cancelled.summary_stale) == ({"sent": 2, "cancelled": 1}, False)
+
+
+# Chinese words --------------------------------------------------------------------------------------------
+
+
+def test_in_chinese_a_delivered_message_reaches_its_recipient_and_a_delivered_lead_hands_over_a_car(
+    client, world
+):
+    from django.utils import translation
+
+    from crm.network.models import StaffProfile
+    from leads.models import Stage
+
+    campaign = campaign_make(world, status=Status.SENDING)
+    outbox_add(campaign, status="delivered", count=2)
+    with network_wide(reason="test arrange"):
+        StaffProfile.objects.filter(user=world["users"]["creator"]).update(language="zh-hans")
+        InboundMessage.objects.create(
+            sender="+8613800000001",
+            body="好的",
+            received_at=timezone.now(),
+            campaign=campaign,
+            dealer=world["home"],
+        )
+    client.force_login(world["users"]["creator"])
+    body = page(client, campaign)
+    assert "已送达" in body and "已交车" not in body
+    assert "<th>收件人</th>" in body and "截止日期" not in body
+    replies = client.get(reverse("messaging:campaign_replies", args=[campaign.id])).content.decode()
+    assert "<th>发件人</th>" in replies and "起始日期" not in replies
+    with translation.override("zh-hans"):
+        assert str(Stage.DELIVERED.label) == "已交车"
+        assert str(OutboxMessage.Status.DELIVERED.label) == "已送达"
+    templates = client.get(reverse("messaging:templates")).content.decode()
+    assert '<th scope="col">所属</th>' in templates and "负责人" not in templates

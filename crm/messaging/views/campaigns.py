@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -51,7 +51,7 @@ MESSAGE_CHIPS = {
 }
 # (outbox status, bar colour, legend label) in the bar's order; the rest of the bar is queued or not yet listed.
 PROGRESS_BAR = (
-    (OutboxMessage.Status.DELIVERED, "bg-success", gettext_lazy("Delivered")),
+    (OutboxMessage.Status.DELIVERED, "bg-success", pgettext_lazy("message status", "Delivered")),
     (OutboxMessage.Status.SENT, "bar-sent", gettext_lazy("Sent")),
     (OutboxMessage.Status.FAILED, "bg-danger", gettext_lazy("Failed")),
     (OutboxMessage.Status.UNCERTAIN, "bar-uncertain", gettext_lazy("Uncertain")),
