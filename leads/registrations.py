@@ -1,6 +1,7 @@
 """What the funnel lends to the core's registries, imported once by LeadsConfig.ready() so that the core
 never imports leads: the header entries and landing pages of the funnel's pages; messaging's segment
-filters on the customer's open leads (grade, stage) and the {{ salesperson.* }} placeholders.
+filters on the customer's open leads (grade, stage), the {{ salesperson.* }} placeholders, and the overdue
+follow-ups the bell and the notifications page show.
 
 "Open" is the lead's stage (new … ordered); a dealer's segment only looks at the dealer's own leads, so a
 segment never counts, or reveals, another dealer's funnel.
@@ -12,10 +13,16 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
-from crm.messaging.context import context_provider_register
-from crm.messaging.segments import SegmentFilter, segment_filter_register
+from crm.messaging.registry import (
+    DueSource,
+    SegmentFilter,
+    context_provider_register,
+    due_source_register,
+    segment_filter_register,
+)
 from leads import permissions
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
+from leads.services.reminders.overdue import overdue_count, overdue_items
 
 # --- Header and landing pages -------------------------------------------------------------------------------
 
@@ -213,3 +220,13 @@ def salesperson_values(customer_ids: list[int], dealer_by_customer: dict[int, in
 
 
 context_provider_register(salesperson_values)
+
+due_source_register(
+    DueSource(
+        key="overdue_follow_ups",
+        label=_("Overdue follow-ups"),
+        count=overdue_count,
+        items=overdue_items,
+        icon="alarm",
+    )
+)

@@ -8,8 +8,10 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from crm.messaging import (  # noqa: F401 - register timeline kinds and segment filters
-            events,
+        # The timeline kinds messaging writes, and the core's own segment filters and care occasions.
+        from crm.messaging import (
+            events,  # noqa: F401
             registrations,  # noqa: F401 - header entries
-            segments,
         )
+        from crm.messaging.selectors import segments  # noqa: F401
+        from crm.messaging.services import care  # noqa: F401

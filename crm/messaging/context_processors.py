@@ -1,6 +1,6 @@
 """The bell's badge for the header. Counted only if a page shows it (base.html does, for signed-in users)."""
 
-from crm.messaging.services.notifications import Badge
+from crm.messaging.selectors.notifications import Badge
 
 
 def notifications(request):

@@ -1,3 +1,6 @@
+"""Messaging's errors: the typed application errors pages and services share (each with a stable `code`),
+and the two outcomes a channel adapter signals to the outbox."""
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,17 +19,6 @@ class PlaceholderMissing(ApplicationError):
         )
 
 
-class PlaceholderUnknown(ApplicationError):
-    code = "placeholder_unknown"
-
-    def __init__(self, *, names: list[str]):
-        self.names = names
-        super().__init__(
-            _("Unknown placeholders: %(names)s.") % {"names": ", ".join(f"{{{{ {n} }}}}" for n in names)},
-            extra={"placeholders": names},
-        )
-
-
 class CampaignStateError(ApplicationError):
     code = "campaign_state"
     status = 409
@@ -41,9 +33,27 @@ class FieldInvalid(ApplicationError):
 
     code = "invalid"
 
-    def __init_gettext_lazy(self, message=None, *, field: str = "", extra: dict | None = None):
+    def __init__(self, message=None, *, field: str = "", extra: dict | None = None):
         self.field = field
-        super().__init_gettext_lazy(message, extra={**(extra or {}), "field": field})
+        super().__init__(message, extra={**(extra or {}), "field": field})
+
+
+class PlaceholderUnknown(FieldInvalid):
+    """Something that looks like a placeholder and is none of the vocabulary (or a brace without its
+    partner). `names` are the fragments as written, `described` says what is wrong with each."""
+
+    code = "placeholder_unknown"
+
+    def __init__(self, *, names: list[str], described: list[str] | None = None, field: str = ""):
+        self.names = names
+        super().__init__(
+            _(
+                "Not a placeholder: %(problems)s. Use the placeholders listed with the editor, written as shown."
+            )
+            % {"problems": "; ".join(described or [f"“{name}”" for name in names])},
+            field=field,
+            extra={"placeholders": names},
+        )
 
 
 class TemplateInvalid(FieldInvalid):
@@ -77,3 +87,14 @@ class SegmentInUse(ApplicationError):
         "A campaign waiting for approval or sending uses this segment: its filters cannot change until "
         "that campaign ends. Create a new segment instead."
     )
+
+
+# Channels ----------------------------------------------------------------------------------------------
+
+
+class TemporaryFailure(Exception):
+    """The channel could not take the message now (a 5xx, a timeout, a refused connection): retry later."""
+
+
+class PermanentFailure(Exception):
+    """The channel refused the message for good (an invalid number, a rejected address)."""

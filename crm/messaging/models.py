@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -24,7 +25,7 @@ class Purpose(models.TextChoices):
 
 
 class MessageTemplate(models.Model):
-    """A message in English and Simplified Chinese with {{ placeholders }} (crm/messaging/rendering.py).
+    """A message in English and Simplified Chinese with {{ placeholders }} (crm/messaging/services/rendering.py).
     A dealer's template belongs to it; an OEM template (no dealer) is shared with every dealer."""
 
     dealer = models.ForeignKey(
@@ -70,7 +71,7 @@ class MessageTemplate(models.Model):
 
 
 class Segment(models.Model):
-    """A saved filter on the one customer record (crm/messaging/segments.py holds the filters)."""
+    """A saved filter on the one customer record (crm/messaging/registry.py holds the filters)."""
 
     dealer = models.ForeignKey(
         "network.Dealer",
@@ -148,14 +149,20 @@ class Campaign(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)
-    # Outbox counts by status when the campaign ended, for lists; the campaign's own page counts live.
+    # Outbox counts by status since the campaign ended, for lists; the campaign's own page counts live.
+    # A later change of its messages (a delivery receipt, a send that was in flight at a cancel) marks the
+    # summary stale, and the tick counts it again.
     summary = models.JSONField(null=True, blank=True)
+    summary_stale = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
-        indexes = [models.Index(fields=["status"], name="campaign_status")]
+        indexes = [
+            models.Index(fields=["status"], name="campaign_status"),
+            models.Index(fields=["id"], name="campaign_summary_stale", condition=Q(summary_stale=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -199,7 +206,8 @@ class OutboxMessage(models.Model):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
+        # A message's "Delivered" (reached the phone) is not a lead's (the car handed over).
+        DELIVERED = "delivered", pgettext_lazy("message status", "Delivered")
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Suppressed")
         # Handed to a channel that cannot deduplicate (SMTP) when the sender died: maybe sent, not re-sent.
@@ -213,6 +221,7 @@ class OutboxMessage(models.Model):
         NO_ADDRESS = "no_address", _("No phone number or email")
         INVALID_ADDRESS = "invalid_address", _("Number or email marked invalid")
         MISSING_PLACEHOLDER = "missing_placeholder", _("Template data missing")
+        UNKNOWN_PLACEHOLDER = "unknown_placeholder", _("Template has something that is not a placeholder")
         MERGED = "merged", _("Customer record merged")
 
     idempotency_key = models.CharField(max_length=160, unique=True)

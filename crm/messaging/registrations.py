@@ -3,17 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.navigation import NavEntry, nav_register
-from crm.network.models import DEALER_MANAGER_ROLES, Role
+from crm.messaging.permissions import rights_of
 
 
 def _manages_messages(access) -> bool:
-    """A dealer's managers run its campaigns and keep its message library; OEM admins the network's."""
-    return bool(access.dealers_where(*DEALER_MANAGER_ROLES)) or access.has_role(Role.OEM_ADMIN)
+    return rights_of(access).can_manage_any
 
 
 def _follows_campaigns(access) -> bool:
-    """Regional managers follow the campaigns of their region's dealers, read-only."""
-    return _manages_messages(access) or access.has_role(Role.REGIONAL_MANAGER)
+    return rights_of(access).can_view_campaigns
 
 
 def _here(*words: str):

@@ -11,6 +11,7 @@ from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, OutboxMessage
 from crm.messaging.services.campaigns import (
     campaign_snapshot_batch,
+    campaign_summaries_refresh,
     campaigns_finish,
     campaigns_resume_stalled,
     campaigns_start_due,
@@ -42,13 +43,14 @@ def campaign_snapshot(*, campaign_id: int) -> bool:
 @shared_task(name="crm.messaging.tasks.messaging_tick", acks_late=True)
 def messaging_tick() -> dict:
     """Every few seconds: sweep sends whose worker died, start scheduled campaigns, resume listings whose
-    chain was lost, complete finished campaigns, and wake senders where due messages wait and no sender
-    has made progress lately."""
+    chain was lost, complete finished campaigns, count again ended campaigns that late receipts changed,
+    and wake senders where due messages wait and no sender has made progress lately."""
     report = {
         "swept": outbox_sweep_stale(),
         "started": campaigns_start_due(),
         "resumed": campaigns_resume_stalled(idle_seconds=settings.MESSAGING_STALL_SECONDS),
         "finished": campaigns_finish(),
+        "recounted": campaign_summaries_refresh(),
         "woken": [],
     }
     now = timezone.now()

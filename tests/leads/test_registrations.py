@@ -5,10 +5,11 @@ import pytest
 from django.utils import timezone
 
 from crm.core.scope import network_wide, scoped
-from crm.messaging.context import recipient_values
 from crm.messaging.exceptions import PlaceholderMissing
-from crm.messaging.rendering import render
-from crm.messaging.segments import segment_customers, segment_filters
+from crm.messaging.registry import segment_filters
+from crm.messaging.selectors.recipients import recipient_values
+from crm.messaging.selectors.segments import segment_customers
+from crm.messaging.services.rendering import render
 from crm.network.access import access_for
 from crm.network.models import Role, StaffProfile
 from leads.models import CLOSED_STAGES, Lead, LeadType, Stage

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from crm.core.scope import network_wide
-from crm.messaging.campaign_selectors import recipient_mask
 from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Segment
+from crm.messaging.selectors.campaigns import recipient_mask
 from crm.network.models import Role
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, staff
 
@@ -686,3 +686,215 @@ def test_a_campaign_whose_author_left_still_shows(client, world):
     client.force_login(world["users"]["oem"])
     assert client.get(reverse("messaging:campaigns")).status_code == 200
     assert "Prepared by —" in page(client, campaign)
+
+
+# Held messages, quiet hours, late receipts -------------------------------------------------------------
+
+
+def _dealer_zone(world, zone: str) -> ZoneInfo:
+    with network_wide(reason="test arrange"):
+        world["home"].time_zone = zone
+        world["home"].save(update_fields=["time_zone"])
+    return ZoneInfo(zone)
+
+
+def _hold(campaign, *, until, attempts: int, count: int = 1) -> None:
+    outbox_add(campaign, status="queued", count=count)
+    with network_wide(reason="test arrange"):
+        held = OutboxMessage.objects.filter(campaign=campaign, status="queued", attempts=0).order_by("-id")
+        OutboxMessage.objects.filter(id__in=list(held.values_list("id", flat=True)[:count])).update(
+            scheduled_at=until, attempts=attempts, last_error="gateway 503" if attempts else ""
+        )
+
+
+def test_held_messages_say_why_and_until_which_date_and_time_in_the_dealers_zone(client, world):
+    zone = _dealer_zone(world, "America/New_York")
+    campaign = campaign_make(world, status=Status.SENDING)
+    quiet_until = datetime(timezone.now().year + 1, 3, 3, 8, 0, tzinfo=zone)
+    retry_at = timezone.now() + timezone.timedelta(minutes=20)
+    _hold(campaign, until=quiet_until, attempts=0, count=2)
+    _hold(campaign, until=retry_at, attempts=1)
+    client.force_login(world["users"]["creator"])
+    body = page(client, campaign)
+    quiet = re.search(r'id="campaign-held-quiet">(.*?)</p>', body, re.S).group(1)
+    retry = re.search(r'id="campaign-held-retry">(.*?)</p>', body, re.S).group(1)
+    assert "2 messages wait for the end of the quiet hours" in quiet
+    assert date_format(quiet_until, "SHORT_DATETIME_FORMAT") in quiet
+    assert "1 message could not be handed to the gateway" in retry
+    assert date_format(retry_at.astimezone(zone), "SHORT_DATETIME_FORMAT") in retry
+    assert "quiet" not in retry and "gateway" not in quiet
+
+
+def _new_campaign(world, *, send_at: str, template=None) -> dict:
+    return {
+        "name": "Night offer",
+        "segment": world["segments"][world["home"]].id,
+        "channel": "sms",
+        "template": (template or world["templates"][world["home"]]).id,
+        "when": "later",
+        "send_at": send_at,
+    }
+
+
+def test_scheduling_marketing_in_the_quiet_hours_warns_and_says_when_it_really_starts(
+    client, world, settings
+):
+    settings.MESSAGING_QUIET_HOURS = ("21:00", "08:00")
+    zone = _dealer_zone(world, "America/New_York")
+    year = timezone.now().year + 1
+    client.force_login(world["users"]["creator"])
+    starts = date_format(datetime(year, 3, 3, 8, 0, tzinfo=zone), "SHORT_DATETIME_FORMAT")
+
+    redrawn = client.get(
+        reverse("messaging:campaign_new"),
+        _new_campaign(world, send_at=f"{year}-03-02T22:30"),
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    warning = re.search(r'id="quiet-hours-warning".*?</div>\s*</div>', redrawn, re.S).group(0)
+    assert "quiet hours (21:00–08:00" in warning and starts in warning
+
+    daytime = client.get(
+        reverse("messaging:campaign_new"),
+        _new_campaign(world, send_at=f"{year}-03-02T10:30"),
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert starts not in daytime and "alert-warning" not in daytime
+
+    # A warning, not a refusal: the draft is saved and its page says when it will start.
+    response = client.post(
+        reverse("messaging:campaign_new"), _new_campaign(world, send_at=f"{year}-03-02T22:30")
+    )
+    assert response.status_code == 302
+    with network_wide(reason="test check"):
+        campaign = Campaign.objects.get(name="Night offer")
+    assert campaign.scheduled_at == datetime(year, 3, 2, 22, 30, tzinfo=zone)
+    notice = re.search(r'id="campaign-quiet-start">(.*?)</div>', page(client, campaign), re.S).group(1)
+    assert starts in notice
+
+
+def test_a_service_message_in_the_quiet_hours_gets_no_warning(client, world, settings):
+    settings.MESSAGING_QUIET_HOURS = ("21:00", "08:00")
+    with network_wide(reason="test arrange"):
+        service = MessageTemplate.objects.create(
+            dealer=world["home"], name="Recall", channel="sms", purpose="service", body_en="Recall notice"
+        )
+    client.force_login(world["users"]["creator"])
+    year = timezone.now().year + 1
+    body = client.get(
+        reverse("messaging:campaign_new"),
+        _new_campaign(world, send_at=f"{year}-03-02T22:30", template=service),
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "alert-warning" not in body and "quiet hours" not in body
+
+
+def _ended_with(world, statuses: dict[str, int]) -> Campaign:
+    from crm.messaging.services.campaigns import campaigns_finish
+
+    campaign = campaign_make(world, status=Status.SENDING)
+    for status, count in statuses.items():
+        outbox_add(campaign, status=status, count=count)
+    with network_wide(reason="test arrange"):
+        Campaign.objects.filter(id=campaign.id).update(
+            snapshot_done_at=timezone.now(), recipients=sum(statuses.values())
+        )
+    assert campaigns_finish() == [campaign.id]
+    return campaign
+
+
+def _keys(campaign) -> list[str]:
+    with network_wide(reason="test arrange"):
+        return list(
+            OutboxMessage.objects.filter(campaign=campaign)
+            .order_by("id")
+            .values_list("idempotency_key", flat=True)
+        )
+
+
+def test_the_list_shows_receipts_that_arrive_after_the_campaign_ended(client, world):
+    from crm.messaging.services.campaigns import campaign_summaries_refresh
+    from crm.messaging.services.replies import receipt_record
+
+    campaign = _ended_with(world, {"sent": 4})
+    client.force_login(world["users"]["creator"])
+    (row,) = client.get(reverse("messaging:campaigns")).context["campaigns"]
+    assert (row.bar["good"], row.bar["bad"]) == ("100.00", "0.00")
+
+    first, second, *_rest = _keys(campaign)
+    receipt_record(provider_message_id="SM1", idempotency_key=first, status="failed", error="absent")
+    receipt_record(provider_message_id="SM2", idempotency_key=second, status="delivered")
+    with network_wide(reason="test check"):
+        assert Campaign.objects.get(id=campaign.id).summary_stale
+    assert campaign_summaries_refresh() == [campaign.id]
+    assert campaign_summaries_refresh() == []  # nothing changed since
+
+    with network_wide(reason="test check"):
+        ended = Campaign.objects.get(id=campaign.id)
+    assert (ended.summary, ended.summary_stale) == ({"sent": 2, "delivered": 1, "failed": 1}, False)
+    (row,) = client.get(reverse("messaging:campaigns")).context["campaigns"]
+    assert (row.bar["good"], row.bar["bad"]) == ("75.00", "25.00")
+
+
+def test_a_receipt_for_a_campaign_still_sending_leaves_the_list_to_count_live(world):
+    from crm.messaging.services.replies import receipt_record
+
+    campaign = campaign_make(world, status=Status.SENDING)
+    outbox_add(campaign, status="sent", count=2)
+    receipt_record(provider_message_id="SM1", idempotency_key=_keys(campaign)[0], status="delivered")
+    with network_wide(reason="test check"):
+        assert Campaign.objects.filter(id=campaign.id, summary__isnull=True, summary_stale=False).exists()
+
+
+def test_a_cancel_with_messages_in_flight_is_counted_again_once_they_are_done(world):
+    from crm.messaging.services.campaigns import campaign_cancel, campaign_summaries_refresh
+
+    campaign = campaign_make(world, status=Status.SENDING)
+    outbox_add(campaign, status="sent", count=1)
+    outbox_add(campaign, status="sending", count=1)
+    outbox_add(campaign, status="queued", count=1)
+    with network_wide(reason="test"):
+        campaign_cancel(campaign=campaign, by=world["users"]["creator"])
+        cancelled = Campaign.objects.get(id=campaign.id)
+    assert cancelled.summary == {"sent": 1, "sending": 1, "cancelled": 1} and cancelled.summary_stale
+    assert campaign_summaries_refresh() == [campaign.id]  # still in flight: stays stale
+    with network_wide(reason="test arrange: the send in flight ends"):
+        OutboxMessage.objects.filter(campaign=campaign, status="sending").update(status="sent")
+    campaign_summaries_refresh()
+    with network_wide(reason="test check"):
+        cancelled = Campaign.objects.get(id=campaign.id)
+    assert (cancelled.summary, cancelled.summary_stale) == ({"sent": 2, "cancelled": 1}, False)
+
+
+# Chinese words --------------------------------------------------------------------------------------------
+
+
+def test_in_chinese_a_delivered_message_reaches_its_recipient_and_a_delivered_lead_hands_over_a_car(
+    client, world
+):
+    from django.utils import translation
+
+    from crm.network.models import StaffProfile
+    from leads.models import Stage
+
+    campaign = campaign_make(world, status=Status.SENDING)
+    outbox_add(campaign, status="delivered", count=2)
+    with network_wide(reason="test arrange"):
+        StaffProfile.objects.filter(user=world["users"]["creator"]).update(language="zh-hans")
+        InboundMessage.objects.create(
+            sender="+8613800000001",
+            body="好的",
+            received_at=timezone.now(),
+            campaign=campaign,
+            dealer=world["home"],
+        )
+    client.force_login(world["users"]["creator"])
+    body = page(client, campaign)
+    assert "已送达" in body and "已交车" not in body
+    assert "<th>收件人</th>" in body and "截止日期" not in body
+    replies = client.get(reverse("messaging:campaign_replies", args=[campaign.id])).content.decode()
+    assert "<th>发件人</th>" in replies and "起始日期" not in replies
+    with translation.override("zh-hans"):
+        assert str(Stage.DELIVERED.label) == "已交车"
+        assert str(OutboxMessage.Status.DELIVERED.label) == "已送达"
+    templates = client.get(reverse("messaging:templates")).content.decode()
+    assert '<th scope="col">所属</th>' in templates and "负责人" not in templates

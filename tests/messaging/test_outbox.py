@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from crm.core.scope import network_wide
 from crm.customers.models import Consent
-from crm.messaging.links import unsubscribe_token
 from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
-from crm.messaging.services.campaigns import campaign_pause, campaign_progress, campaign_snapshot_batch
+from crm.messaging.selectors.campaigns import campaign_progress
+from crm.messaging.services.campaigns import campaign_pause, campaign_snapshot_batch
+from crm.messaging.services.links import unsubscribe_token
 from crm.messaging.services.outbox import message_enqueue, outbox_deliver_batch, outbox_sweep_stale
 from tests.messaging.builders import campaign_running, consent_give, customer_with, dealer_make, template_make
 from tests.messaging.peers import stats
@@ -176,7 +177,7 @@ def test_marketing_waits_for_the_end_of_the_dealers_quiet_hours_but_service_goes
 
 
 def test_quiet_hours_follow_each_dealers_time_zone(settings):
-    from crm.messaging.rules import quiet_hours_end
+    from crm.messaging.services.rules import quiet_hours_end
 
     settings.MESSAGING_QUIET_HOURS = ("21:00", "08:00")
     at = datetime(2026, 11, 22, 14, 30, tzinfo=ZoneInfo("UTC"))  # 22:30 in Shanghai, 15:30 in Berlin
@@ -281,6 +282,44 @@ def test_email_has_text_and_html_parts_and_one_click_unsubscribe(smtp_sink):
     }
     assert "&lt;free&gt;" in parts["text/html"] and "<free>" in parts["text/plain"]
     assert "Unsubscribe:" in parts["text/plain"]
+
+
+def test_the_list_unsubscribe_header_is_one_plain_line_and_the_html_part_links_the_address(
+    smtp_sink, settings
+):
+    settings.SITE_URL = "https://crm.shanghai-pudong-motors-dealer-group.example.com"
+    dealer = dealer_make()
+    customer_with(dealer, sms=False, email="wang@example.cn", language="en")
+    with network_wide(reason="test"):
+        template = template_make(
+            dealer=dealer, channel="email", subject_en="Spring", body_en="Dear {{ customer.name }}"
+        )
+        campaign = campaign_running(dealer=dealer, template=template)
+    send_campaign(campaign)
+    raw = _latest_raw(smtp_sink)
+    headers = raw.split("\r\n\r\n", 1)[0] if "\r\n\r\n" in raw else raw.split("\n\n", 1)[0]
+    [line] = [h for h in headers.splitlines() if h.lower().startswith("list-unsubscribe:")]
+    url = line.split(":", 1)[1].strip()
+    assert "=?" not in line
+    assert url.startswith(f"<{settings.SITE_URL}/m/u/") and url.endswith(">")
+    assert len(line) > 78  # long enough that default folding would have encoded it
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in email.message_from_string(raw, policy=email.policy.default).walk()
+        if not part.is_multipart()
+    }
+    address = url[1:-1]
+    assert f'<a href="{address}">{address}</a>' in parts["text/html"]
+
+
+def _latest_raw(sink_url) -> str:
+    from tests.messaging.peers import request
+
+    status, listing = request("GET", sink_url + "/_messages")
+    entries = listing if isinstance(listing, list) else listing.get("messages", [])
+    assert entries, listing
+    status, raw = request("GET", f"{sink_url}/{entries[-1]['name']}")
+    return raw
 
 
 def _latest_mail(sink_url):

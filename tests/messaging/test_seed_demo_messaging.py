@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, CareProgram, MessageTemplate, Segment
-from crm.messaging.segments import segment_customers
+from crm.messaging.selectors.segments import segment_customers
 
 pytestmark = pytest.mark.django_db
 

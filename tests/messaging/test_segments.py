@@ -10,7 +10,7 @@ from crm.core.exceptions import PermissionDenied
 from crm.core.scope import network_wide, scoped
 from crm.messaging.exceptions import SegmentFilterInvalid
 from crm.messaging.models import Campaign, Segment
-from crm.messaging.segments import segment_filters
+from crm.messaging.registry import segment_filters
 from crm.messaging.services import library as services
 from crm.network.access import access_for
 from tests.factories import CustomerFactory, RegionFactory, VehicleFactory

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, OutboxMessage
-from crm.messaging.services.campaigns import campaign_pause, campaign_progress, campaign_resume
+from crm.messaging.selectors.campaigns import campaign_progress
+from crm.messaging.services.campaigns import campaign_pause, campaign_resume
 from crm.messaging.services.outbox import message_enqueue
 from tests.factories import VehicleFactory
 from tests.messaging.builders import campaign_running, customer_with, dealer_make, template_make

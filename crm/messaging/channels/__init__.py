@@ -1,7 +1,8 @@
 """Channels hand one outbox message to the outside world and say what happened.
 
 `send` returns the provider's message id, or raises TemporaryFailure (worth retrying: a 5xx, a timeout, a
-refused connection) or PermanentFailure (an invalid number, a rejected address). A channel that
+refused connection) or PermanentFailure (an invalid number, a rejected address), both from the app's
+exceptions module. A channel that
 `deduplicates` (an SMS gateway honouring the client reference) may be handed the same message again after
 a crash; one that does not (SMTP) must never be, so the outbox marks the hand-off first (see services).
 """
@@ -10,14 +11,6 @@ from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-
-
-class TemporaryFailure(Exception):
-    pass
-
-
-class PermanentFailure(Exception):
-    pass
 
 
 class BaseChannel:

@@ -1,13 +1,44 @@
 """Email through Django's email backends (SMTP in production, a local SMTP sink in development and tests)."""
 
 import contextlib
+import email.policy
 import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from crm.messaging.channels import BaseChannel, PermanentFailure, TemporaryFailure
-from crm.messaging.links import unsubscribe_url
+from crm.messaging.channels import BaseChannel
+from crm.messaging.exceptions import PermanentFailure, TemporaryFailure
+from crm.messaging.services.links import unsubscribe_url
+
+# Headers written on one line whatever their length (up to the 998 characters RFC 5322 allows a line).
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe"})
+
+
+class _Policy(email.policy.EmailPolicy):
+    """The given policy, except that List-Unsubscribe stays one plain `<https://…>` line. Folding a long
+    address, which has no space to fold at, turns it into RFC 2047 encoded words, and mailbox providers
+    then ignore the header (RFC 2369 wants the address as it is)."""
+
+    def _plain(self, name: str, value) -> str | None:
+        text = str(value)
+        if name.lower() in UNFOLDED_HEADERS and text.isascii() and "\r" not in text and "\n" not in text:
+            line = f"{name}: {text}"
+            if len(line) <= 998:
+                return line + self.linesep
+        return None
+
+    def fold(self, name, value):
+        return self._plain(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        plain = self._plain(name, value)
+        return plain.encode("ascii") if plain else super().fold_binary(name, value)
+
+
+class _Email(EmailMultiAlternatives):
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=_Policy(**policy.__dict__))
 
 
 class EmailChannel(BaseChannel):
@@ -54,7 +85,7 @@ class EmailChannel(BaseChannel):
         return message_id
 
     def _send(self, message, headers: dict) -> None:
-        email = EmailMultiAlternatives(
+        email = _Email(
             subject=message.subject,
             body=message.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,

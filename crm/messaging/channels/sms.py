@@ -8,7 +8,8 @@ import threading
 import httpx
 from django.conf import settings
 
-from crm.messaging.channels import BaseChannel, PermanentFailure, TemporaryFailure
+from crm.messaging.channels import BaseChannel
+from crm.messaging.exceptions import PermanentFailure, TemporaryFailure
 
 
 class HttpSmsChannel(BaseChannel):

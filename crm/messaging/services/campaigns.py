@@ -12,49 +12,24 @@ from functools import partial
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, Q
-from django.utils import timezone, translation
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.core.exceptions import PermissionDenied
 from crm.core.scope import network_wide
-from crm.messaging import rules
-from crm.messaging.context import recipient_addresses, recipient_values
-from crm.messaging.exceptions import CampaignStateError, PlaceholderMissing
-from crm.messaging.links import unsubscribe_url
+from crm.messaging.exceptions import CampaignStateError, PlaceholderMissing, PlaceholderUnknown
 from crm.messaging.models import Campaign, MessageTemplate, OutboxMessage, Purpose, Segment
-from crm.messaging.rendering import render
-from crm.messaging.segments import segment_customers
+from crm.messaging.permissions import require_approve, require_manage
+from crm.messaging.selectors.recipients import recipient_addresses, recipient_values
+from crm.messaging.selectors.segments import segment_customers
+from crm.messaging.services import rules
 from crm.messaging.services.outbox import outbox_wake
-from crm.network.access import access_for
-from crm.network.models import Role
+from crm.messaging.services.rendering import message_render, placeholders_refuse
 
 logger = logging.getLogger(__name__)
 
 Status = Campaign.Status
 SNAPSHOT_TASK = "crm.messaging.tasks.campaign_snapshot"
-APPROVER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
-
-
-def campaign_can_manage(*, user, dealer_id: int | None) -> bool:
-    """Who builds campaigns: a dealer's sales manager or admin for the dealer; OEM admins for anything."""
-    access = access_for(user)
-    if access.has_role(Role.OEM_ADMIN):
-        return True
-    return dealer_id is not None and access.has_role(*APPROVER_ROLES, dealer_id=dealer_id)
-
-
-def campaign_can_approve(*, user, campaign: Campaign) -> bool:
-    """A dealer campaign is approved by a manager of the dealer (or an OEM admin), a network campaign by an
-    OEM admin; never by the person who submitted it."""
-    if campaign.created_by_id == user.id:
-        return False
-    return campaign_can_manage(user=user, dealer_id=campaign.dealer_id)
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied()
 
 
 def _state(campaign: Campaign, *allowed: str) -> None:
@@ -63,6 +38,13 @@ def _state(campaign: Campaign, *allowed: str) -> None:
             _("This campaign is %(status)s; that cannot be done now.")
             % {"status": campaign.get_status_display()}
         )
+
+
+def _template_check(campaign: Campaign) -> None:
+    """A template saved before its placeholders were checked this strictly is refused here, before anyone
+    approves what would reach customers with literal braces."""
+    template = campaign.template
+    placeholders_refuse(template.subject_en, template.body_en, template.subject_zh, template.body_zh)
 
 
 def _locked(campaign: Campaign) -> Campaign:
@@ -75,7 +57,7 @@ def campaign_create(
 ) -> Campaign:
     """A draft campaign for the segment's owner (a dealer, or the network when the segment has none)."""
     dealer_id = segment.dealer_id
-    _require(campaign_can_manage(user=by, dealer_id=dealer_id))
+    require_manage(user=by, dealer_id=dealer_id)
     if template.dealer_id not in (None, dealer_id):
         raise CampaignStateError(_("That template belongs to another dealer."))
     return Campaign.objects.create(
@@ -92,9 +74,10 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_submit(*, campaign: Campaign, by) -> Campaign:
-    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    require_manage(user=by, dealer_id=campaign.dealer_id)
     campaign = _locked(campaign)
     _state(campaign, Status.DRAFT)
+    _template_check(campaign)
     campaign.status, campaign.submitted_at, campaign.review_note = Status.PENDING_APPROVAL, timezone.now(), ""
     campaign.save(update_fields=["status", "submitted_at", "review_note"])
     return campaign
@@ -102,7 +85,7 @@ def campaign_submit(*, campaign: Campaign, by) -> Campaign:
 
 @transaction.atomic
 def campaign_send_back(*, campaign: Campaign, by, note: str) -> Campaign:
-    _require(campaign_can_approve(user=by, campaign=campaign))
+    require_approve(user=by, campaign=campaign)
     campaign = _locked(campaign)
     _state(campaign, Status.PENDING_APPROVAL)
     campaign.status, campaign.review_note = Status.DRAFT, note[:500]
@@ -113,9 +96,10 @@ def campaign_send_back(*, campaign: Campaign, by, note: str) -> Campaign:
 @transaction.atomic
 def campaign_approve(*, campaign: Campaign, by) -> Campaign:
     """Approve; a campaign without a schedule (or whose time has come) starts sending at once."""
-    _require(campaign_can_approve(user=by, campaign=campaign))
+    require_approve(user=by, campaign=campaign)
     campaign = _locked(campaign)
     _state(campaign, Status.PENDING_APPROVAL)
+    _template_check(campaign)
     campaign.status, campaign.approved_by, campaign.approved_at = Status.APPROVED, by, timezone.now()
     campaign.save(update_fields=["status", "approved_by", "approved_at"])
     if campaign.scheduled_at is None or campaign.scheduled_at <= timezone.now():
@@ -143,7 +127,7 @@ def _enqueue_snapshot(campaign_id: int) -> None:
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign, by) -> Campaign:
     """Stop handing out this campaign's messages; the few already being sent finish."""
-    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    require_manage(user=by, dealer_id=campaign.dealer_id)
     campaign = _locked(campaign)
     _state(campaign, Status.SENDING, Status.APPROVED)
     campaign.status = Status.PAUSED
@@ -153,7 +137,7 @@ def campaign_pause(*, campaign: Campaign, by) -> Campaign:
 
 @transaction.atomic
 def campaign_resume(*, campaign: Campaign, by) -> Campaign:
-    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    require_manage(user=by, dealer_id=campaign.dealer_id)
     campaign = _locked(campaign)
     _state(campaign, Status.PAUSED)
     _start(campaign) if campaign.started_at is None else _resume(campaign)
@@ -171,7 +155,7 @@ def _resume(campaign: Campaign) -> None:
 @transaction.atomic
 def campaign_cancel(*, campaign: Campaign, by) -> Campaign:
     """Cancel: nothing more is listed or sent; messages already handed to the channel stay as they are."""
-    _require(campaign_can_manage(user=by, dealer_id=campaign.dealer_id))
+    require_manage(user=by, dealer_id=campaign.dealer_id)
     campaign = _locked(campaign)
     _state(campaign, Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.SENDING, Status.PAUSED)
     campaign.status, campaign.finished_at = Status.CANCELLED, timezone.now()
@@ -181,7 +165,9 @@ def campaign_cancel(*, campaign: Campaign, by) -> Campaign:
             status=OutboxMessage.Status.CANCELLED
         )
         campaign.summary = _summary(campaign)
-    campaign.save(update_fields=["summary"])
+    # Messages already being handed over finish after this; the tick counts them again then.
+    campaign.summary_stale = campaign.summary.get(OutboxMessage.Status.SENDING, 0) > 0
+    campaign.save(update_fields=["summary", "summary_stale"])
     return campaign
 
 
@@ -192,6 +178,30 @@ def _summary(campaign: Campaign) -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def campaign_summaries_outdate(*, campaign_ids) -> None:
+    """Messages of these campaigns changed (a delivery receipt): an ended campaign's stored counts are
+    stale, and the tick counts them again. Runs in the caller's transaction, after its change, so a
+    recount that missed the change is always followed by another."""
+    Campaign.objects.filter(id__in=campaign_ids, summary__isnull=False, summary_stale=False).update(
+        summary_stale=True
+    )
+
+
+def campaign_summaries_refresh(*, limit: int = 50) -> list[int]:
+    """Count again the messages of ended campaigns whose counts went stale (run by the tick). A campaign
+    with messages still being handed over stays stale until they are done."""
+    refreshed = []
+    with network_wide(reason="campaigns: recount late changes"):
+        for campaign in Campaign.objects.select_for_update(skip_locked=True).filter(summary_stale=True)[
+            :limit
+        ]:
+            campaign.summary = _summary(campaign)
+            campaign.summary_stale = campaign.summary.get(OutboxMessage.Status.SENDING, 0) > 0
+            campaign.save(update_fields=["summary", "summary_stale"])
+            refreshed.append(campaign.id)
+    return refreshed
 
 
 def campaign_snapshot_batch(*, campaign_id: int, size: int | None = None) -> bool:
@@ -274,6 +284,9 @@ def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
             except PlaceholderMissing as error:
                 reason = OutboxMessage.Reason.MISSING_PLACEHOLDER
                 message.last_error = str(error)
+            except PlaceholderUnknown as error:
+                reason = OutboxMessage.Reason.UNKNOWN_PLACEHOLDER
+                message.last_error = str(error)
         if reason:
             message.status, message.reason = OutboxMessage.Status.SUPPRESSED, reason
         elif campaign.purpose == Purpose.MARKETING:
@@ -281,30 +294,6 @@ def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
             message.scheduled_at = end or start
         messages.append(message)
     return messages
-
-
-def message_render(
-    *,
-    template: MessageTemplate,
-    language: str,
-    values: dict,
-    idempotency_key: str,
-    channel: str,
-    purpose: str,
-) -> tuple[str, str, str]:
-    """(subject, text, html) of `template` for one recipient. A marketing email always carries its
-    one-click unsubscribe link, in the body when the template does not place it itself."""
-    values = dict(values)
-    subject, body = template.texts(language)
-    if channel == "email" and purpose == Purpose.MARKETING:
-        values["link.unsubscribe"] = unsubscribe_url(idempotency_key)
-        if "link.unsubscribe" not in body:
-            with translation.override(language):
-                body = (
-                    body.rstrip() + "\n\n" + _("Unsubscribe: %(link)s") % {"link": "{{ link.unsubscribe }}"}
-                )
-    rendered = render(subject=subject, body=body, values=values, html=channel == "email")
-    return rendered.subject, rendered.body_text, rendered.body_html
 
 
 def campaigns_start_due() -> list[int]:
@@ -348,45 +337,3 @@ def campaigns_finish() -> list[int]:
                 campaign.save(update_fields=["status", "finished_at", "summary"])
                 finished.append(campaign.id)
     return finished
-
-
-def campaign_progress(*, campaign: Campaign) -> dict:
-    """Counts for the progress bar: by status, suppressions by reason, opt-outs and replies."""
-    rows = (
-        OutboxMessage.objects.filter(campaign=campaign)
-        .values("status", "reason")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    by_status: dict[str, int] = {}
-    suppressed: dict[str, int] = {}
-    for row in rows:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        if row["status"] == OutboxMessage.Status.SUPPRESSED:
-            suppressed[row["reason"]] = suppressed.get(row["reason"], 0) + row["n"]
-    listed = sum(by_status.values())
-    # Queued messages not yet due: marketing held back by the quiet hours (or a retry's back-off).
-    waiting = OutboxMessage.objects.filter(
-        campaign=campaign, status=OutboxMessage.Status.QUEUED, scheduled_at__gt=timezone.now()
-    ).aggregate(n=Count("id"), until=Min("scheduled_at"))
-    total = (
-        campaign.recipients if campaign.snapshot_done_at else max(listed, campaign.segment.last_count or 0)
-    )
-    finished = sum(
-        by_status.get(s, 0) for s in ("sent", "delivered", "failed", "suppressed", "uncertain", "cancelled")
-    )
-    return {
-        "listed": listed,
-        "total": total,
-        "is_listing": campaign.snapshot_done_at is None and campaign.status == Status.SENDING,
-        "by_status": by_status,
-        "suppressed": suppressed,
-        "finished": finished,
-        "percent": 100
-        if total == 0 and campaign.status == Status.COMPLETED
-        else (int(finished * 100 / total) if total else 0),
-        "waiting": waiting["n"],
-        "waiting_until": waiting["until"],
-        "opt_outs": OutboxMessage.objects.filter(campaign=campaign, opted_out_at__isnull=False).count(),
-        "replies": campaign.replies.count(),
-    }

@@ -1,9 +1,8 @@
 """Care messages on the customer's occasions: birthdays and purchase anniversaries here; later apps
 register their own occasions (maintenance due, insurance renewal, survey invitation) with
-`care_trigger_register`. Each (programme, customer, day) is one outbox row, so reruns never send twice."""
+`crm.messaging.registry.care_trigger_register`. Each (programme, customer, day) is one outbox row, so
+reruns never send twice."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,30 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.scope import network_wide
 from crm.customers.models import Customer, CustomerDealer, Vehicle
-from crm.messaging.context import recipient_addresses, recipient_values
-from crm.messaging.exceptions import PlaceholderMissing
+from crm.messaging.exceptions import PlaceholderMissing, PlaceholderUnknown
 from crm.messaging.models import CareProgram, OutboxMessage
-from crm.messaging.services.campaigns import message_render
+from crm.messaging.registry import CareTrigger, care_trigger_get, care_trigger_register
+from crm.messaging.selectors.recipients import recipient_addresses, recipient_values
 from crm.messaging.services.outbox import outbox_wake_after_commit
-
-
-@dataclass(frozen=True)
-class CareTrigger:
-    key: str
-    label: str
-    # (day, dealer id or None) → customers whose occasion is that day
-    due: Callable[[date, int | None], QuerySet[Customer]]
-
-
-_triggers: dict[str, CareTrigger] = {}
-
-
-def care_trigger_register(trigger: CareTrigger) -> None:
-    _triggers[trigger.key] = trigger
-
-
-def care_triggers() -> list[CareTrigger]:
-    return list(_triggers.values())
+from crm.messaging.services.rendering import message_render
 
 
 def _at_dealer(customers: QuerySet[Customer], dealer_id: int | None) -> QuerySet[Customer]:
@@ -97,7 +78,7 @@ def care_programs_run(*, now: datetime | None = None) -> int:
             local = now.astimezone(zone)
             if local.hour < program.send_hour or program.last_run_on == local.date():
                 continue
-            trigger = _triggers.get(program.trigger)
+            trigger = care_trigger_get(program.trigger)
             if trigger is None:
                 continue
             listed += _program_list(program, trigger, local.date())
@@ -140,10 +121,12 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
                 channel=template.channel,
                 purpose=template.purpose,
             )
-        except PlaceholderMissing as error:
+        except (PlaceholderMissing, PlaceholderUnknown) as error:
             message.status, message.reason = (
                 OutboxMessage.Status.SUPPRESSED,
-                OutboxMessage.Reason.MISSING_PLACEHOLDER,
+                OutboxMessage.Reason.UNKNOWN_PLACEHOLDER
+                if isinstance(error, PlaceholderUnknown)
+                else OutboxMessage.Reason.MISSING_PLACEHOLDER,
             )
             message.last_error = str(error)
         if not message.recipient and message.status == OutboxMessage.Status.QUEUED:

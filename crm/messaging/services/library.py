@@ -1,7 +1,7 @@
 """Writes of the message library: templates, segments and care messages.
 
-Every service checks who may do it (`campaign_can_manage` for the row's dealer: a dealer's sales managers
-and admins, OEM admins for OEM and network rows) and raises a typed error the page shows in the form.
+Every service checks who may do it (`permissions.require_manage` for the row's dealer: a dealer's sales
+managers and admins, OEM admins for OEM and network rows) and raises a typed error the page shows in the form.
 A template or segment that a campaign awaiting approval or sending relies on keeps its content: what a
 manager approved is what goes out.
 """
@@ -12,20 +12,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.exceptions import ConcurrentEdit, PermissionDenied
+from crm.core.exceptions import ConcurrentEdit
 from crm.messaging.exceptions import (
     CareProgramInvalid,
-    PlaceholderUnknown,
     SegmentInUse,
     SegmentInvalid,
     TemplateInUse,
     TemplateInvalid,
 )
 from crm.messaging.models import Campaign, CareProgram, Channel, MessageTemplate, Purpose, Segment
-from crm.messaging.rendering import placeholders_unknown
-from crm.messaging.segments import segment_customers, segment_filter_get, to_json
-from crm.messaging.services.campaigns import campaign_can_manage
-from crm.messaging.services.care import care_triggers
+from crm.messaging.permissions import require_manage
+from crm.messaging.registry import care_triggers, segment_filter_get
+from crm.messaging.selectors.segments import segment_customers, to_json
+from crm.messaging.services.rendering import placeholders_refuse
 
 # Campaigns in these states were (or are being) approved with the template and segment as they are now.
 LOCKING_STATUSES = (
@@ -35,11 +34,6 @@ LOCKING_STATUSES = (
     Campaign.Status.PAUSED,
 )
 TEMPLATE_PURPOSES = (Purpose.MARKETING, Purpose.SERVICE)
-
-
-def _require_manager(by, dealer_id: int | None) -> None:
-    if not campaign_can_manage(user=by, dealer_id=dealer_id):
-        raise PermissionDenied()
 
 
 def _check_version(row, expected_updated_at: datetime | None) -> None:
@@ -74,9 +68,8 @@ def _template_clean(
         texts["subject_en"] = texts["subject_zh"] = ""  # an SMS has no subject
     if not texts["body_en"] and not texts["body_zh"]:
         raise TemplateInvalid(_("Write the message in English, Chinese or both."), field="body_en")
-    unknown = placeholders_unknown(*texts.values())
-    if unknown:
-        raise PlaceholderUnknown(names=unknown)
+    for field, text in texts.items():
+        placeholders_refuse(text, field=field)
     if channel == Channel.EMAIL:
         for language in ("en", "zh"):
             if texts[f"body_{language}"] and not texts[f"subject_{language}"]:
@@ -103,7 +96,7 @@ def template_create(
 ) -> MessageTemplate:
     """A template of `dealer_id`, or an OEM template shared with every dealer when it is None (OEM admins
     only). Raises PermissionDenied, TemplateInvalid or PlaceholderUnknown."""
-    _require_manager(by, dealer_id)
+    require_manage(user=by, dealer_id=dealer_id)
     fields = _template_clean(
         name=name,
         channel=channel,
@@ -133,7 +126,7 @@ def template_update(
 ) -> MessageTemplate:
     """Change a template (its dealer stays). Its content cannot change while a campaign awaiting approval
     or sending uses it (TemplateInUse); `expected_updated_at` refuses to overwrite someone else's edit."""
-    _require_manager(by, template.dealer_id)
+    require_manage(user=by, dealer_id=template.dealer_id)
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
     _check_version(template, expected_updated_at)
     fields = _template_clean(
@@ -186,10 +179,10 @@ def segment_save(
         raise SegmentInvalid(_("Give the segment a name."), field="name")
     filters = _filters_clean(filters)
     if segment is None:
-        _require_manager(by, dealer_id)
+        require_manage(user=by, dealer_id=dealer_id)
         segment = Segment(dealer_id=dealer_id, created_by=by)
     else:
-        _require_manager(by, segment.dealer_id)
+        require_manage(user=by, dealer_id=segment.dealer_id)
         segment = Segment.objects.select_for_update().get(pk=segment.pk)
         _check_version(segment, expected_updated_at)
         if segment.filters != filters and segment.campaigns.filter(status__in=LOCKING_STATUSES).exists():
@@ -218,10 +211,10 @@ def care_program_save(
     """Create a care message of `dealer_id` (None: network-wide, OEM admins only) or change `program` (its
     dealer stays). The template must be the dealer's own or an OEM template."""
     if program is None:
-        _require_manager(by, dealer_id)
+        require_manage(user=by, dealer_id=dealer_id)
         program = CareProgram(dealer_id=dealer_id)
     else:
-        _require_manager(by, program.dealer_id)
+        require_manage(user=by, dealer_id=program.dealer_id)
         program = CareProgram.objects.select_for_update().get(pk=program.pk)
     if trigger not in {t.key for t in care_triggers()}:
         raise CareProgramInvalid(_("Choose an occasion."), field="trigger")

@@ -1,12 +1,10 @@
 """Reminders to staff: an in-app notification (the bell) and, where wanted, an email, each exactly once
-per key however often beat and the workers restart.
+per key however often beat and the workers restart. The reads (the badge, the lists) are in
+selectors/notifications.py.
 
 A notification belongs to one user and is only ever read or changed by that user: every read and write
 here filters on the user, so another user's notification looks missing (404), never forbidden.
 """
-
-from dataclasses import dataclass
-from functools import cached_property
 
 from django.conf import settings
 from django.db import connection
@@ -17,10 +15,6 @@ from crm.core.exceptions import NotFound
 from crm.core.scope import network_wide
 from crm.messaging.models import Notification, Purpose
 from crm.messaging.services.outbox import message_enqueue
-
-# The badge counts up to this many unread notifications ("99+" beyond): the count stays an index scan of
-# at most this many entries however many a user lets pile up.
-BADGE_CAP = 100
 
 
 def staff_notify(
@@ -70,44 +64,6 @@ def staff_notify(
                 language=language,
             )
         return True
-
-
-def notifications_unread_count(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-@dataclass
-class Badge:
-    """The bell's unread count for the header, counted only when a template shows it."""
-
-    user: object
-
-    @cached_property
-    def count(self) -> int:
-        if not getattr(self.user, "is_authenticated", False):
-            return 0
-        return Notification.objects.filter(user=self.user, read_at__isnull=True)[:BADGE_CAP].count()
-
-    @property
-    def label(self) -> str:
-        return f"{BADGE_CAP - 1}+" if self.count >= BADGE_CAP else str(self.count)
-
-
-def notifications_latest(*, user, limit: int = 8) -> list[Notification]:
-    """The user's newest notifications, read or not (the bell's dropdown)."""
-    return list(Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
-
-
-def notifications_page(
-    *, user, unread_only: bool = False, page: int = 1, per_page: int = 25
-) -> tuple[list[Notification], bool]:
-    """One page of the user's notifications, newest first, and whether another page follows."""
-    notifications = Notification.objects.filter(user=user)
-    if unread_only:
-        notifications = notifications.filter(read_at__isnull=True)
-    start = (max(page, 1) - 1) * per_page
-    rows = list(notifications.order_by("-created_at", "-id")[start : start + per_page + 1])
-    return rows[:per_page], len(rows) > per_page
 
 
 def notification_open(*, user, notification_id: int) -> Notification:

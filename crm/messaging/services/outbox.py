@@ -24,9 +24,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.core.scope import network_wide
-from crm.messaging import rules
-from crm.messaging.channels import PermanentFailure, TemporaryFailure, channel_for
+from crm.messaging.channels import channel_for
+from crm.messaging.exceptions import PermanentFailure, TemporaryFailure
 from crm.messaging.models import OutboxMessage, Purpose
+from crm.messaging.services import rules
 
 logger = logging.getLogger(__name__)
 

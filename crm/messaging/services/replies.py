@@ -1,5 +1,9 @@
 """What comes back: delivery receipts, replies (an opt-out word withdraws consent at once) and one-click
-unsubscribes. All arrive from outside without a user, so each states its network-wide scope."""
+unsubscribes. All arrive from outside without a user, so each states its network-wide scope.
+
+A gateway writes numbers as it likes ("13900710001", "+86 139 0071 0001", "008613900710001"); every number
+that comes in goes through the same normalisation as every other phone (E.164 in DEFAULT_PHONE_REGION),
+so it meets the contact points and the outbox rows it belongs to."""
 
 import re
 from datetime import timedelta
@@ -8,10 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.core.scope import network_wide
+from crm.customers.exceptions import InvalidPhone
 from crm.customers.models import Consent, ContactPoint, Customer
+from crm.customers.normalize import phone_normalize
 from crm.customers.services.records import consent_record
 from crm.messaging import events
 from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
+from crm.messaging.services.campaigns import campaign_summaries_outdate
 from crm.timeline.services import event_record
 
 # "TD"/"T" (退订) in China, STOP elsewhere; matched on the whole reply, case- and space-insensitively.
@@ -24,15 +31,31 @@ def is_opt_out(body: str) -> bool:
     return word in OPT_OUT_WORDS
 
 
-def receipt_record(*, provider_message_id: str, idempotency_key: str, status: str, error: str = "") -> bool:
+def phone_from_outside(raw: str) -> str:
+    """A number as a gateway wrote it, in E.164 like every stored phone; kept as written (trimmed) when it
+    is no phone number at all (a short code, an alphanumeric sender), so it still matches itself."""
+    try:
+        return phone_normalize(raw)
+    except InvalidPhone:
+        return (raw or "").strip()
+
+
+def receipt_record(
+    *, provider_message_id: str, idempotency_key: str, status: str, error: str = "", recipient: str = ""
+) -> bool:
     """A provider's delivery receipt. Matched by our idempotency key (the client reference), which exists
-    before our own "sent" write lands. Returns False when no message matches."""
+    before our own "sent" write lands; a receipt without one is matched by the provider's message id and,
+    when it names the number, that number too (another account's ids cannot touch our rows). Returns
+    False when no message matches."""
     with network_wide(reason="messaging: delivery receipt"):
-        messages = (
-            OutboxMessage.objects.filter(idempotency_key=idempotency_key)
-            if idempotency_key
-            else OutboxMessage.objects.filter(provider_message_id=provider_message_id)
-        )
+        if idempotency_key:
+            messages = OutboxMessage.objects.filter(idempotency_key=idempotency_key)
+        elif provider_message_id:
+            messages = OutboxMessage.objects.filter(provider_message_id=provider_message_id)
+            if recipient.strip():
+                messages = messages.filter(recipient=phone_from_outside(recipient))
+        else:
+            return False
         now = timezone.now()
         if status == "delivered":
             updated = messages.filter(status__in=["sending", "sent", "uncertain"]).update(
@@ -47,6 +70,8 @@ def receipt_record(*, provider_message_id: str, idempotency_key: str, status: st
                 last_error=f"provider: {error or status}"[:2000],
                 provider_message_id=provider_message_id,
             )
+        if updated:
+            campaign_summaries_outdate(campaign_ids=messages.values_list("campaign_id", flat=True))
         return bool(updated) or messages.exists()
 
 
@@ -55,7 +80,9 @@ def reply_record(
     *, sender: str, body: str, provider_message_id: str = "", received_at=None
 ) -> InboundMessage:
     """Store a reply and attribute it to the last message we sent that number. An opt-out word withdraws
-    SMS marketing consent of every customer with this number, before this function returns."""
+    SMS marketing consent of every customer with this number, before this function returns. The sender is
+    normalised first, whatever format the gateway used."""
+    sender = phone_from_outside(sender)
     with network_wide(reason="messaging: inbound reply"):
         if provider_message_id:
             existing = InboundMessage.objects.filter(provider_message_id=provider_message_id).first()

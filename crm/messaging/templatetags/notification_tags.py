@@ -10,6 +10,7 @@ register = template.Library()
 KIND_ICONS = {
     "digest": "sunrise",
     "follow_up_due": "alarm",
+    "follow_up_overdue": "alarm-fill",
     "sla_due": "hourglass-split",
     "sla_breach": "exclamation-triangle",
     "sla_regional": "megaphone",

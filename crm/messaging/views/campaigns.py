@@ -1,6 +1,6 @@
 """The campaign pages: the list, a new campaign, the campaign's page with its approval flow and live
-progress bar, and its replies. Views validate and call one selector or service; services.campaigns checks
-who may do what (a refused action answers 403, a campaign the user may not see 404)."""
+progress bar, and its replies. Views validate and call one selector or service; who may do what is
+crm/messaging/permissions.py (a refused action answers 403, a campaign the user may not see 404)."""
 
 from datetime import datetime, timedelta
 
@@ -14,13 +14,15 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from crm.messaging import campaign_selectors as selectors
-from crm.messaging.campaign_forms import CampaignFilterForm, CampaignForm, SendBackForm
-from crm.messaging.models import Campaign, OutboxMessage
+from crm.core.http import is_htmx
+from crm.messaging import permissions
+from crm.messaging.forms.campaigns import CampaignFilterForm, CampaignForm, SendBackForm
+from crm.messaging.models import Campaign, OutboxMessage, Purpose
+from crm.messaging.selectors import campaigns as selectors
 from crm.messaging.services import campaigns as services
 
 Status = Campaign.Status
@@ -49,7 +51,7 @@ MESSAGE_CHIPS = {
 }
 # (outbox status, bar colour, legend label) in the bar's order; the rest of the bar is queued or not yet listed.
 PROGRESS_BAR = (
-    (OutboxMessage.Status.DELIVERED, "bg-success", gettext_lazy("Delivered")),
+    (OutboxMessage.Status.DELIVERED, "bg-success", pgettext_lazy("message status", "Delivered")),
     (OutboxMessage.Status.SENT, "bar-sent", gettext_lazy("Sent")),
     (OutboxMessage.Status.FAILED, "bg-danger", gettext_lazy("Failed")),
     (OutboxMessage.Status.UNCERTAIN, "bar-uncertain", gettext_lazy("Uncertain")),
@@ -66,9 +68,9 @@ ACTIONS = {
 }
 
 
-def _rights(request) -> selectors.CampaignRights:
-    rights = selectors.campaign_rights(request.user)
-    if not rights.can_view:
+def _rights(request) -> permissions.MessagingRights:
+    rights = permissions.rights_for(request.user)
+    if not rights.can_view_campaigns:
         raise Http404
     return rights
 
@@ -156,7 +158,7 @@ def campaign_list(request):
             "filters": filters,
             "page": page,
             "has_next": has_next,
-            "can_create": rights.can_create,
+            "can_create": rights.can_manage_any,
         },
     )
 
@@ -195,8 +197,12 @@ def _new_context(request, form: CampaignForm) -> dict:
         "template": template,
         "template_text": template.texts(language) if template else None,
         "template_url": _template_url(template),
+        "zone": zone,
         "zone_label": _zone_label(zone) if zone else "",
         "segments_url": _first_url(("messaging:segments", {})),
+        "is_marketing": template is not None and template.purpose == Purpose.MARKETING,
+        "quiet_start": form.quiet_start(),
+        "quiet_hours": selectors.quiet_hours_label(),
     }
 
 
@@ -204,11 +210,11 @@ def _new_context(request, form: CampaignForm) -> dict:
 @require_http_methods(["GET", "POST"])
 def campaign_new(request):
     rights = _rights(request)
-    if not rights.can_create:
+    if not rights.can_manage_any:
         raise Http404
     if request.method == "GET":
         form = CampaignForm(user=request.user, initial=request.GET.dict())
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx(request):
             return render(request, "messaging/campaigns/_choices.html", _new_context(request, form))
         return render(request, "messaging/campaigns/new.html", _new_context(request, form))
     form = CampaignForm(request.POST, user=request.user)
@@ -246,7 +252,7 @@ def _is_live(campaign: Campaign, progress: dict) -> bool:
 
 def _progress(campaign: Campaign) -> dict:
     """services.campaigns.campaign_progress shaped for the stacked bar: each part's count, width and share."""
-    progress = services.campaign_progress(campaign=campaign)
+    progress = selectors.campaign_progress(campaign=campaign)
     by_status = progress["by_status"]
     whole = max(progress["total"], progress["listed"])
     parts = []
@@ -294,8 +300,8 @@ def _latest(campaign: Campaign) -> list[OutboxMessage]:
 @require_GET
 def campaign_detail(request, campaign_id: int):
     campaign = _names(_campaign(request, campaign_id))
-    can_manage = services.campaign_can_manage(user=request.user, dealer_id=campaign.dealer_id)
-    can_approve = services.campaign_can_approve(user=request.user, campaign=campaign)
+    can_manage = permissions.can_manage(user=request.user, dealer_id=campaign.dealer_id)
+    can_approve = permissions.can_approve(user=request.user, campaign=campaign)
     pending = campaign.status == Status.PENDING_APPROVAL
     zone = selectors.campaign_time_zone(campaign)
     progress = _progress(campaign)
@@ -322,6 +328,12 @@ def campaign_detail(request, campaign_id: int):
             "zone": zone.key,
             "zone_label": _zone_label(zone),
             "template_url": _template_url(campaign.template),
+            "quiet_start": selectors.campaign_quiet_start(
+                purpose=campaign.purpose, at=campaign.scheduled_at, zone=zone
+            )
+            if campaign.started_at is None
+            else None,
+            "quiet_hours": selectors.quiet_hours_label(),
         },
     )
 
@@ -334,7 +346,7 @@ def campaign_progress(request, campaign_id: int):
     buttons match."""
     campaign = _campaign(request, campaign_id)
     drawn = request.GET.get("status")
-    if drawn and drawn != campaign.status and request.headers.get("HX-Request") == "true":
+    if drawn and drawn != campaign.status and is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
@@ -363,7 +375,7 @@ def campaign_act(request, campaign_id: int, action: str):
     if action == "send_back":
         form = SendBackForm(request.POST)
         if not form.is_valid():
-            if not services.campaign_can_approve(user=request.user, campaign=campaign):
+            if not permissions.can_approve(user=request.user, campaign=campaign):
                 raise Forbidden
             messages.error(request, _("Say what should change before sending it back."))
             return redirect("messaging:campaign", campaign_id=campaign.id)

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from crm.messaging import selectors
-from crm.messaging.forms import PreviewForm, TemplateForm
+from crm.messaging import permissions
+from crm.messaging.forms.library import PreviewForm, TemplateForm
 from crm.messaging.models import Channel, MessageTemplate
+from crm.messaging.selectors import library as selectors
 from crm.messaging.services import library as services
-from crm.messaging.services.campaigns import campaign_can_manage
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,7 @@ PAGE_SIZE = 50
 
 
 def require_library(request) -> None:
-    if not selectors.library_can_use(user=request.user):
+    if not permissions.rights_for(request.user).can_manage_any:
         raise Forbidden
 
 
@@ -85,7 +85,7 @@ def templates(request):
     rows = [
         {
             "template": template,
-            "can_edit": campaign_can_manage(user=request.user, dealer_id=template.dealer_id),
+            "can_edit": permissions.can_manage(user=request.user, dealer_id=template.dealer_id),
         }
         for template in page
     ]
@@ -150,7 +150,7 @@ def template_new(request):
 def template_edit(request, template_id: int):
     require_library(request)
     template = get_or_404(selectors.template_get, user=request.user, template_id=template_id)
-    can_edit = campaign_can_manage(user=request.user, dealer_id=template.dealer_id)
+    can_edit = permissions.can_manage(user=request.user, dealer_id=template.dealer_id)
     if request.method == "POST" and not can_edit:
         raise Forbidden
     form = TemplateForm(request.POST or None, initial=TemplateForm.initial_from(template), choose_owner=False)
@@ -188,7 +188,7 @@ def _preview_dealer_id(request, saved: MessageTemplate | None, wanted: int | Non
     the user manages it), else the user's own dealer; None lets the customer's first dealer speak."""
     if saved is not None and saved.dealer_id:
         return saved.dealer_id
-    if wanted and campaign_can_manage(user=request.user, dealer_id=wanted):
+    if wanted and permissions.can_manage(user=request.user, dealer_id=wanted):
         return wanted
     ids = selectors.library_dealer_ids(user=request.user)
     return ids[0] if ids else None

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.messaging import selectors
-from crm.messaging.forms import CareProgramForm
+from crm.messaging import permissions
+from crm.messaging.forms.library import CareProgramForm
+from crm.messaging.registry import care_triggers
+from crm.messaging.selectors import library as selectors
 from crm.messaging.services import library as services
-from crm.messaging.services.campaigns import campaign_can_manage
-from crm.messaging.services.care import care_triggers
 from crm.messaging.views.library import (
     call,
     default_dealer_id,
@@ -74,7 +74,7 @@ def care_new(request):
 def care_edit(request, program_id: int):
     require_library(request)
     program = get_or_404(selectors.care_program_get, user=request.user, program_id=program_id)
-    if not campaign_can_manage(user=request.user, dealer_id=program.dealer_id):
+    if not permissions.can_manage(user=request.user, dealer_id=program.dealer_id):
         raise Forbidden
     form = CareProgramForm(
         request.POST or None,

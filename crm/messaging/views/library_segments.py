@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.messaging import selectors
-from crm.messaging.forms import FILTER_PREFIX, SegmentForm, filter_descriptions
+from crm.messaging import permissions
+from crm.messaging.forms.library import FILTER_PREFIX, SegmentForm, filter_descriptions
 from crm.messaging.models import Segment
+from crm.messaging.selectors import library as selectors
 from crm.messaging.services import library as services
-from crm.messaging.services.campaigns import campaign_can_manage
 from crm.messaging.views.library import (
     call,
     default_dealer_id,
@@ -69,7 +69,7 @@ def segment_new(request):
 def segment_edit(request, segment_id: int):
     require_library(request)
     segment = get_or_404(selectors.segment_get, user=request.user, segment_id=segment_id)
-    if not campaign_can_manage(user=request.user, dealer_id=segment.dealer_id):
+    if not permissions.can_manage(user=request.user, dealer_id=segment.dealer_id):
         raise Forbidden
     form = SegmentForm(request.POST or None, initial=SegmentForm.initial_from(segment), choose_owner=False)
     if request.method == "POST" and form.is_valid():
@@ -110,7 +110,7 @@ def segment_count(request):
         if form.chooses_owner and "dealer" in form.errors:
             return render(request, "messaging/library/_segment_count.html", {"state": "no_owner"})
         dealer_id = form.owner_id(default_dealer_id(request))
-    if not campaign_can_manage(user=request.user, dealer_id=dealer_id):
+    if not permissions.can_manage(user=request.user, dealer_id=dealer_id):
         raise Forbidden
     form.full_clean()
     if any(name.startswith(FILTER_PREFIX) for name in form.errors):

@@ -1,5 +1,6 @@
-"""The bell: the unread badge (polled), the dropdown of the latest notifications, the notifications page,
-and opening or marking them read. A user only ever reaches their own notifications; anyone else's is 404."""
+"""The bell: the badge (unread notifications, and what is overdue now; polled), the dropdown of the latest
+notifications, the notifications page, and opening or marking them read. A user only ever reaches their
+own notifications; anyone else's is 404."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -9,21 +10,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.exceptions import NotFound
-from crm.messaging.services.notifications import (
-    notification_open,
-    notifications_latest,
-    notifications_mark_read,
-    notifications_page,
-)
+from crm.core.http import is_htmx
+from crm.messaging.selectors.notifications import due_now, notifications_latest, notifications_page
+from crm.messaging.services.notifications import notification_open, notifications_mark_read
 
 DROPDOWN_SIZE = 8
+DROPDOWN_DUE_SIZE = 3
+PAGE_DUE_SIZE = 50
 PAGE_SIZE = 25
 # HTMX stops polling when an answer has this status: a signed-out tab stops asking for its badge.
 HTMX_STOP_POLLING = 286
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _page_number(request) -> int:
@@ -39,6 +35,7 @@ def _menu(request) -> HttpResponse:
         "messaging/notifications/_menu.html",
         {
             "notifications": notifications_latest(user=request.user, limit=DROPDOWN_SIZE),
+            "due_groups": due_now(user=request.user, limit=DROPDOWN_DUE_SIZE),
             "badge_out_of_band": True,
         },
     )
@@ -67,6 +64,8 @@ def notifications_list(request):
         "messaging/notifications/list.html",
         {
             "notifications": notifications,
+            # What is overdue now heads the first page, whether or not a reminder was ever sent for it.
+            "due_groups": due_now(user=request.user, limit=PAGE_DUE_SIZE) if page == 1 else [],
             "unread_only": unread_only,
             "page": page,
             "has_next": has_next,
@@ -104,7 +103,7 @@ def notification_read(request, notification_id: int):
 @require_POST
 def notifications_read_all(request):
     notifications_mark_read(user=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _menu(request)
     return _back(request)
 

@@ -11,6 +11,11 @@ or two workers at the same minute only meet key conflicts.
   LEAD_SLA_REMINDER_MINUTES before a first-response deadline (wall-clock minutes), to the assignee or
   owner; an unowned one goes to the dealer's sales managers (dealer admins where it has none), keyed
   `…:<user>`. First-response follow-ups are covered by the SLA reminder and not reminded twice.
+- Overdue (`followup-overdue:<id>`): the catch-up. A follow-up already overdue when a scan first sees it
+  (no scan ran in its due-soon window: an outage, or it was created late), fallen due within the last
+  OVERDUE_LOOKBACK, gets one "overdue" reminder, to the same people; one that had its due-soon reminder
+  gets none. What is overdue now is also on the bell and the notifications page (overdue.py), reminder
+  or not.
 - Breach (`sla-breach:<lead>:<user>`): a first-response deadline passed without a contact attempt (what
   sla_watch marks) reaches the dealer's sales managers, for breaches of the last BREACH_LOOKBACK.
 - Regional (`sla-regional:<lead>:<user>`): still no contact LEAD_SLA_REGIONAL_ESCALATION_MINUTES business
@@ -31,6 +36,7 @@ from leads.services.reminders.common import DealerClock, dealer_clocks, logger
 from leads.services.reminders.digest import digest_opening, digests_send
 from leads.services.reminders.due import (
     business_cutoff,
+    follow_ups_overdue_remind,
     follow_ups_remind,
     sla_breaches_escalate,
     sla_due_remind,
@@ -45,6 +51,7 @@ SCANS = (
     ("regional", sla_regional_escalate),
     ("sla_due", sla_due_remind),
     ("follow_ups", follow_ups_remind),
+    ("overdue", follow_ups_overdue_remind),
     ("digests", digests_send),
 )
 
@@ -93,6 +100,7 @@ __all__ = [
     "dealer_clocks",
     "digest_opening",
     "digests_send",
+    "follow_ups_overdue_remind",
     "follow_ups_remind",
     "sla_breaches_escalate",
     "sla_due_remind",

@@ -21,6 +21,9 @@ logger = logging.getLogger("leads.services.reminders")
 User = get_user_model()
 
 BREACH_LOOKBACK = timedelta(days=1)
+# How far back a scan looks for follow-ups that fell due while no scan ran (an outage of up to a week is
+# caught up; older ones are on the notifications page and in the digest, not worth an email each).
+OVERDUE_LOOKBACK = timedelta(days=7)
 # A dealer is never closed longer than this in a row (leads/sla.py), so a regional escalation is due within it.
 REGIONAL_LOOKBACK = timedelta(days=14)
 # Rows read and sent together; a scan query fetches up to LEAD_REMINDER_BATCH pairs, sent chunk by chunk.

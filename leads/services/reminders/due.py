@@ -1,4 +1,5 @@
-"""Due-soon reminders (follow-ups, first-response deadlines) and first-response escalation."""
+"""Due-soon reminders (follow-ups, first-response deadlines), the catch-up for follow-ups that fell due while
+no scan ran, and first-response escalation."""
 
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from leads.models import FollowUp, Lead
 from leads.services.common import CALLBACK_REASONS
 from leads.services.reminders.common import (
     BREACH_LOOKBACK,
+    OVERDUE_LOOKBACK,
     REGIONAL_LOOKBACK,
     DealerClock,
     base_params,
@@ -22,6 +24,7 @@ from leads.services.reminders.common import (
 )
 from leads.services.reminders.queries import (
     FOLLOW_UPS_DUE_SQL,
+    FOLLOW_UPS_OVERDUE_SQL,
     REGIONAL_DEALERS_SQL,
     REGIONAL_SQL,
     SLA_BREACHES_SQL,
@@ -50,6 +53,33 @@ def follow_ups_remind(*, dealers: dict[int, DealerClock], now: datetime, limit: 
             filter(None, [follow_up.get_reason_display(), lead.get_stage_display(), lead.grade, dealer.name])
         )
         return {"kind": "follow_up_due", "title": title, "body": body, "link": lead_path(lead.id)}
+
+    return notify_each(pairs, FollowUp.objects.select_related("lead__customer").in_bulk, compose)
+
+
+def follow_ups_overdue_remind(*, dealers: dict[int, DealerClock], now: datetime, limit: int) -> int:
+    """One batch of follow-ups already overdue that nobody was reminded of (the scans did not run in their
+    due-soon window): one "overdue" reminder each, keyed `followup-overdue:<id>`, so the catch-up happens
+    once. Returns the pairs handled."""
+    pairs = pairs_due(
+        FOLLOW_UPS_OVERDUE_SQL,
+        base_params(dealers, now, limit)
+        | {"earliest": now - OVERDUE_LOOKBACK, "callbacks": list(CALLBACK_REASONS)},
+        reason="staff reminders: overdue follow-ups nobody was reminded of",
+    )
+
+    def compose(follow_up: FollowUp, user, *, is_owner: bool) -> dict:
+        lead, dealer = follow_up.lead, dealers[follow_up.dealer_id]
+        values = {"time": when(follow_up.due_at, dealer, now), "customer": lead.customer.name}
+        title = (
+            _("Overdue since %(time)s: %(customer)s")
+            if is_owner
+            else _("Unassigned follow-up overdue since %(time)s: %(customer)s")
+        ) % values
+        body = " · ".join(
+            filter(None, [follow_up.get_reason_display(), lead.get_stage_display(), lead.grade, dealer.name])
+        )
+        return {"kind": "follow_up_overdue", "title": title, "body": body, "link": lead_path(lead.id)}
 
     return notify_each(pairs, FollowUp.objects.select_related("lead__customer").in_bulk, compose)
 

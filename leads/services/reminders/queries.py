@@ -65,6 +65,33 @@ SELECT c.id, r.user_id, r.key FROM unnest(%(dealers)s::bigint[]) AS d(id)
    ORDER BY f.due_at LIMIT %(limit)s) c
  {_owner_or_managers("followup-due")}"""
 
+# The key of the due-soon reminder a follow-up had (or would have had): a first-response follow-up is
+# reminded through its lead's deadline ("sla-due:<lead>"), any other by itself ("followup-due:<id>").
+_DUE_KEY = (
+    "CASE WHEN f.reason = 'first_response' THEN 'sla-due:' || f.lead_id ELSE 'followup-due:' || f.id END"
+)
+# Nobody got the follow-up's due-soon reminder: neither its owner nor any of the dealer's managers.
+_NEVER_TOLD_DUE = f"""NOT EXISTS (SELECT 1 FROM {{notification}} n WHERE n.key = {_DUE_KEY})
+     AND NOT EXISTS (SELECT 1 FROM managers m JOIN {{notification}} n ON n.key = {_DUE_KEY} || ':' || m.user_id
+                      WHERE m.dealer_id = f.dealer_id)"""
+
+# Follow-ups already overdue when a scan first sees them (the scan did not run in their due-soon window:
+# the system was down, or the follow-up was created overdue), within the look-back, one "overdue" reminder
+# each. An unowned lead's missed first response is the breach escalation's, not this scan's.
+FOLLOW_UPS_OVERDUE_SQL = f"""WITH {MANAGERS}
+SELECT c.id, r.user_id, r.key FROM unnest(%(dealers)s::bigint[]) AS d(id)
+ CROSS JOIN LATERAL (
+  SELECT f.id, f.dealer_id, f.due_at AS due, {_ACTIVE_OWNER} AS owner_id
+    FROM {{follow_up}} f JOIN {{lead}} l ON l.id = f.lead_id
+    LEFT JOIN {{user}} u ON u.id = COALESCE(f.assigned_to_id, l.owner_id)
+   WHERE f.dealer_id = d.id AND f.done_at IS NULL AND f.due_at < %(now)s AND f.due_at > %(earliest)s
+     AND (l.stage = ANY(%(open)s::text[]) OR (l.stage = 'delivered' AND f.reason = ANY(%(callbacks)s::text[])))
+     AND NOT (f.reason = 'first_response' AND {_ACTIVE_OWNER} IS NULL)
+     AND {_unsent("followup-overdue", "f", _ACTIVE_OWNER)}
+     AND {_NEVER_TOLD_DUE}
+   ORDER BY f.due_at LIMIT %(limit)s) c
+ {_owner_or_managers("followup-overdue")}"""
+
 SLA_DUE_SQL = f"""WITH {MANAGERS}
 SELECT c.id, r.user_id, r.key FROM unnest(%(dealers)s::bigint[]) AS d(id)
  CROSS JOIN LATERAL (

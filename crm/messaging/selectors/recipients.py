@@ -1,22 +1,16 @@
 """The values a template's placeholders are filled from, looked up for a whole batch of recipients at once.
 
 The core knows the customer, their latest car and the dealer. Higher apps add what they own through
-`context_provider_register` (leads: the customer's salesperson), without messaging importing them.
+`crm.messaging.registry.context_provider_register` (leads: the customer's salesperson).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
+from crm.core.scope import network_wide
 from crm.customers.models import ContactPoint, Customer, Vehicle
+from crm.messaging.models import OutboxMessage
+from crm.messaging.registry import context_providers
 from crm.network.models import Dealer
-
-# (customer ids, dealer id by customer id) → {customer id: {"salesperson.name": "…", …}}
-ContextProvider = Callable[[list[int], dict[int, int | None]], dict[int, dict[str, str]]]
-_providers: list[ContextProvider] = []
-
-
-def context_provider_register(provider: ContextProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
 
 
 def recipient_values(
@@ -59,7 +53,7 @@ def recipient_values(
             row.update(
                 {"dealer.name": dealer.name, "dealer.phone": dealer.phone, "dealer.address": dealer.address}
             )
-    for provider in _providers:
+    for provider in context_providers():
         for customer_id, extra in provider(ids, dealer_by_customer).items():
             values.setdefault(customer_id, {}).update(extra)
     return values
@@ -77,3 +71,15 @@ def recipient_addresses(*, customer_ids: Iterable[int], channel: str) -> dict[in
         if customer_id not in addresses and not is_invalid:
             addresses[customer_id] = value
     return addresses
+
+
+def message_for_recipient(*, idempotency_key: str) -> OutboxMessage | None:
+    """The message a signed link in it was made for (its language and sender), read for the recipient, who
+    has no account: the signature, checked by the caller, is the permission."""
+    with network_wide(reason="messaging: a recipient opens a link from their message"):
+        return (
+            OutboxMessage.objects.filter(idempotency_key=idempotency_key)
+            .select_related("dealer")
+            .only("id", "language", "channel", "dealer", "dealer__name")
+            .first()
+        )

@@ -8,10 +8,12 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.messaging.links import unsubscribe_key
+from crm.messaging.selectors.recipients import message_for_recipient
+from crm.messaging.services.links import unsubscribe_key
 from crm.messaging.services.replies import receipt_record, reply_record, unsubscribe_record
 
 
@@ -42,6 +44,7 @@ def sms_receipt(request: HttpRequest) -> JsonResponse:
         idempotency_key=str(payload.get("client_ref", ""))[:160],
         status=status,
         error=str(payload.get("error", "")),
+        recipient=str(payload.get("to", ""))[:64],
     )
     # 200 even when unmatched: a gateway retries non-2xx answers forever.
     return JsonResponse({"matched": matched})
@@ -60,17 +63,40 @@ def sms_inbound(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": reply.id, "opt_out": reply.is_opt_out})
 
 
+def _page_language(request: HttpRequest, message) -> str:
+    """The language the page asks for (?lang=), else the one the message was written in, else the browser's."""
+    wanted = request.GET.get("lang", "")
+    if wanted in dict(settings.LANGUAGES):
+        return wanted
+    if message is not None and message.language:
+        return "zh-hans" if message.language.startswith("zh") else "en"
+    return translation.get_language_from_request(request)
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a confirmation button (mail scanners follow links); POST unsubscribes. Mail clients'
-    one-click unsubscribe (RFC 8058) POSTs "List-Unsubscribe=One-Click" to the same address."""
+    one-click unsubscribe (RFC 8058) POSTs "List-Unsubscribe=One-Click" to the same address. The page is
+    the customer's, in their language, with nothing of the staff pages around it."""
     key = unsubscribe_key(token)
-    if key is None:
-        return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
-    if request.method == "POST":
-        message = unsubscribe_record(idempotency_key=key)
+    message = message_for_recipient(idempotency_key=key) if key is not None else None
+    language = _page_language(request, message)
+    context = {
+        "language": language,
+        "sender_name": message.dealer.name if message is not None and message.dealer_id else "",
+    }
+    with translation.override(language):
         if message is None:
-            return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
-        return render(request, "messaging/unsubscribe.html", {"done": True})
-    return render(request, "messaging/unsubscribe.html", {"token": token})
+            response = render(request, "messaging/unsubscribe.html", context | {"invalid": True}, status=404)
+        elif request.method == "POST":
+            if unsubscribe_record(idempotency_key=key) is None:
+                response = render(
+                    request, "messaging/unsubscribe.html", context | {"invalid": True}, status=404
+                )
+            else:
+                response = render(request, "messaging/unsubscribe.html", context | {"done": True})
+        else:
+            response = render(request, "messaging/unsubscribe.html", context | {"token": token})
+    response["Content-Language"] = language
+    return response

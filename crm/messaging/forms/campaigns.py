@@ -1,11 +1,19 @@
 """Forms of the campaign pages. They only validate input; services.campaigns decides and checks rights."""
 
+from datetime import datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.messaging.campaign_selectors import campaign_time_zone, segments_for_campaign, templates_for_campaign
 from crm.messaging.models import Campaign, Channel
+from crm.messaging.selectors.campaigns import (
+    campaign_quiet_start,
+    campaign_time_zone,
+    segments_for_campaign,
+    templates_for_campaign,
+)
 from crm.network.forms import BootstrapFormMixin
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -85,6 +93,26 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
     def time_zone(self):
         segment = self.chosen_segment
         return campaign_time_zone(segment) if segment is not None else None
+
+    def scheduled_start(self) -> datetime | None:
+        """The date and time chosen to send at, read in the dealer's zone (None: send once approved)."""
+        zone = self.time_zone
+        if zone is None or self["when"].value() != SEND_LATER:
+            return None
+        try:
+            send_at = self.fields["send_at"].clean(self["send_at"].value())
+        except ValidationError:
+            return None
+        # The browser sends the dealer's wall-clock time; read it in the dealer's zone.
+        return timezone.make_naive(send_at).replace(tzinfo=zone) if send_at else None
+
+    def quiet_start(self) -> datetime | None:
+        """When a marketing campaign scheduled inside the quiet hours really starts sending (a warning, not
+        an error: the messages wait for the morning)."""
+        template, zone = self.chosen_template, self.time_zone
+        if template is None or zone is None:
+            return None
+        return campaign_quiet_start(purpose=template.purpose, at=self.scheduled_start(), zone=zone)
 
     def clean(self):
         data = super().clean()

@@ -1,12 +1,10 @@
-"""Segment filters: the core registers the ones on the customer record; higher apps register theirs
-(leads: lead grade and stage; later service and loyalty) with `segment_filter_register`.
+"""Segments: which customers a saved segment selects. The filters on the customer record are defined here
+and registered like any higher app's (`crm.messaging.registry.segment_filter_register`).
 
 A filter is a form field plus a function that narrows a Customer queryset by the field's value. Values are
 stored as JSON (dates as ISO strings, choices as strings), so a saved segment is re-applied as it was.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
@@ -15,36 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.customers.models import Consent, Customer, CustomerDealer, Language, Vehicle
-from crm.messaging.exceptions import SegmentFilterInvalid
-
-
-@dataclass(frozen=True)
-class SegmentFilter:
-    key: str
-    label: str
-    field: Callable[[], forms.Field]
-    # (customers, JSON value, dealer id of the segment or None for the network) → customers
-    apply: Callable[[QuerySet, object, int | None], QuerySet]
-    group: str = "customer"
-    order: int = 100
-
-
-_filters: dict[str, SegmentFilter] = {}
-
-
-def segment_filter_register(segment_filter: SegmentFilter) -> None:
-    _filters[segment_filter.key] = segment_filter
-
-
-def segment_filters() -> list[SegmentFilter]:
-    return sorted(_filters.values(), key=lambda f: (f.order, f.key))
-
-
-def segment_filter_get(key: str) -> SegmentFilter:
-    try:
-        return _filters[key]
-    except KeyError:
-        raise SegmentFilterInvalid(_("Unknown segment filter: %(key)s") % {"key": key}) from None
+from crm.messaging.registry import SegmentFilter, segment_filter_get, segment_filter_register
 
 
 def to_json(value):

@@ -1,8 +1,7 @@
 """Reads of the message library (templates, segments, care messages), already scoped to the user.
 
-Who manages messaging is `campaign_can_manage`: a dealer's sales managers and dealer admins for the dealer,
-OEM admins for the network and every dealer. A dealer sees its own rows and the OEM's shared templates;
-another dealer's rows are missing (NotFound), the same as rows that do not exist.
+Who manages what is crm/messaging/permissions.py. A dealer sees its own rows and the OEM's shared
+templates; another dealer's rows are missing (NotFound), the same as rows that do not exist.
 """
 
 from dataclasses import dataclass
@@ -13,31 +12,26 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.exceptions import NotFound
 from crm.customers.models import Customer
 from crm.customers.selectors import customer_search, customers_for_user
-from crm.messaging.context import recipient_values
 from crm.messaging.exceptions import PlaceholderMissing
 from crm.messaging.models import CareProgram, Channel, MessageTemplate, Segment
-from crm.messaging.rendering import VOCABULARY, placeholders_unknown, sms_parts
-from crm.messaging.segments import segment_customers
-from crm.messaging.services.campaigns import APPROVER_ROLES, message_render
-from crm.network.access import access_for, dealers_visible
-from crm.network.models import Dealer, Role
+from crm.messaging.permissions import rights_for
+from crm.messaging.selectors.recipients import recipient_values
+from crm.messaging.selectors.segments import segment_customers
+from crm.messaging.services.rendering import VOCABULARY, message_render, placeholder_problems, sms_parts
+from crm.network.access import dealers_visible
+from crm.network.models import Dealer
 
 SAMPLE_SIZE = 10
 PREVIEW_LANGUAGES = (("en", "English"), ("zh-hans", "简体中文"))
 
 
 def library_is_oem(*, user) -> bool:
-    return access_for(user).has_role(Role.OEM_ADMIN)
+    return rights_for(user).sees_everything
 
 
 def library_dealer_ids(*, user) -> list[int]:
     """Dealers whose messaging the user manages (an OEM admin: every dealer, so not listed here)."""
-    return sorted(access_for(user).dealers_where(*APPROVER_ROLES))
-
-
-def library_can_use(*, user) -> bool:
-    """Whether the user may open the message library at all."""
-    return library_is_oem(user=user) or bool(library_dealer_ids(user=user))
+    return sorted(rights_for(user).managed_dealer_ids)
 
 
 def library_dealers(*, user) -> list[Dealer]:
@@ -181,9 +175,10 @@ def template_preview(
     """`template` (saved or not) rendered for `customer` in English and Simplified Chinese, as the customer
     would receive it. A placeholder the customer has no data for is reported by name, never left blank.
     The dealer whose details fill {{ dealer.* }} is `dealer_id`, else the customer's first dealer."""
-    unknown = placeholders_unknown(
+    problems = placeholder_problems(
         template.subject_en, template.body_en, template.subject_zh, template.body_zh
     )
+    unknown = tuple(MissingValue(name=problem.text, meaning=problem.describe()) for problem in problems)
     dealer_id = dealer_id or customer.origin_dealer_id
     values = recipient_values(customers=[customer], dealer_by_customer={customer.id: dealer_id}).get(
         customer.id, {}
@@ -193,7 +188,7 @@ def template_preview(
         own_body = template.body_zh if language.startswith("zh") else template.body_en
         base = {"language": language, "language_name": language_name, "is_fallback": not own_body.strip()}
         if unknown:
-            results.append(PreviewText(**base, missing=_meanings(unknown), error="unknown"))
+            results.append(PreviewText(**base, missing=unknown, error="unknown"))
             continue
         try:
             subject, text, html = message_render(

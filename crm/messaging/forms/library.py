@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.messaging.exceptions import FieldInvalid, PlaceholderUnknown
 from crm.messaging.models import Channel, MessageTemplate, Purpose
-from crm.messaging.rendering import placeholders_unknown
-from crm.messaging.segments import segment_filters, to_json
-from crm.messaging.services.care import care_triggers
+from crm.messaging.registry import care_triggers, segment_filters
+from crm.messaging.selectors.segments import to_json
 from crm.messaging.services.library import TEMPLATE_PURPOSES
+from crm.messaging.services.rendering import placeholders_refuse
 from crm.network.forms import BootstrapFormMixin
 
 FILTER_PREFIX = "f_"
@@ -119,9 +119,10 @@ class TemplateForm(LibraryForm):
         if channel == Channel.SMS:
             data["subject_en"] = data["subject_zh"] = ""
         for name in TEXT_FIELDS:
-            unknown = placeholders_unknown(data.get(name) or "")
-            if unknown:
-                self.add_error(name, str(PlaceholderUnknown(names=unknown).message))
+            try:
+                placeholders_refuse(data.get(name) or "", field=name)
+            except PlaceholderUnknown as error:
+                self.add_error(name, str(error.message))
         if not (data.get("body_en") or "").strip() and not (data.get("body_zh") or "").strip():
             self.add_error(None, _("Write the message in English, Chinese or both."))
         if channel == Channel.EMAIL:

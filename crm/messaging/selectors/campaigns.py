@@ -1,56 +1,26 @@
-"""Reads for the campaign pages: which campaigns, segments and templates a user may see or use.
-
-Who sees what: a dealer's sales managers and admins see (and manage) the dealer's campaigns, an OEM
-regional manager sees those of the region's dealers read-only, an OEM admin sees every campaign including
-the network's. Everybody else sees none. Row-level security binds the same rows again underneath.
+"""Reads for the campaign pages: which campaigns, segments and templates a user may see or use, and how
+far a campaign got. Who sees what is crm/messaging/permissions.py.
 """
 
-from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
 from crm.core.exceptions import NotFound
-from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Segment
-from crm.network.access import access_for
-from crm.network.models import Role
+from crm.messaging.models import Campaign, InboundMessage, MessageTemplate, OutboxMessage, Purpose, Segment
+from crm.messaging.permissions import rights_for
+from crm.messaging.services import rules
+from crm.network.models import DEALER_MANAGER_ROLES, Role
 
-MANAGER_ROLES = (Role.SALES_MANAGER, Role.DEALER_ADMIN)
-# The order of the progress bar's parts (and of its legend).
-PROGRESS_PARTS = ("delivered", "sent", "failed", "uncertain", "suppressed", "cancelled")
-FINISHED_STATUSES = frozenset(PROGRESS_PARTS)
-
-
-@dataclass(frozen=True)
-class CampaignRights:
-    """What the campaign pages may show a user."""
-
-    sees_everything: bool
-    visible_dealer_ids: frozenset[int]
-    managed_dealer_ids: frozenset[int]
-
-    @property
-    def can_view(self) -> bool:
-        return self.sees_everything or bool(self.visible_dealer_ids)
-
-    @property
-    def can_create(self) -> bool:
-        return self.sees_everything or bool(self.managed_dealer_ids)
-
-
-def campaign_rights(user) -> CampaignRights:
-    access = access_for(user)
-    if access.has_role(Role.OEM_ADMIN):
-        return CampaignRights(True, frozenset(), frozenset())
-    managed = access.dealers_where(*MANAGER_ROLES)
-    regional = access.region_dealer_ids if access.has_role(Role.REGIONAL_MANAGER) else frozenset()
-    return CampaignRights(False, managed | regional, managed)
+Status = Campaign.Status
 
 
 def campaigns_for_user(*, user, status: str | None = None) -> QuerySet[Campaign]:
-    rights = campaign_rights(user)
+    rights = rights_for(user)
     campaigns = Campaign.objects.select_related(
         "dealer", "segment", "template", "created_by", "approved_by"
     ).order_by("-created_at", "-id")
@@ -88,7 +58,7 @@ def campaign_counts(*, campaign_ids: list[int]) -> dict[int, dict[str, int]]:
 def segments_for_campaign(*, user) -> QuerySet[Segment]:
     """Segments the user may start a campaign from: the dealers they manage (every one for an OEM admin,
     who also has the network's segments)."""
-    rights = campaign_rights(user)
+    rights = rights_for(user)
     segments = Segment.objects.select_related("dealer").order_by("dealer__name", "name", "id")
     if not rights.sees_everything:
         segments = segments.filter(dealer_id__in=rights.managed_dealer_ids)
@@ -102,7 +72,7 @@ def templates_for_campaign(
     (a network campaign: the OEM's only). With `any_dealer`, those of every dealer the user manages."""
     templates = MessageTemplate.objects.filter(is_active=True).select_related("dealer")
     if any_dealer:
-        rights = campaign_rights(user)
+        rights = rights_for(user)
         if not rights.sees_everything:
             templates = templates.filter(Q(dealer__isnull=True) | Q(dealer_id__in=rights.managed_dealer_ids))
     else:
@@ -118,6 +88,20 @@ def campaign_time_zone(campaign_or_segment) -> ZoneInfo:
     return ZoneInfo(dealer.time_zone if dealer else settings.MESSAGING_DEFAULT_TIME_ZONE)
 
 
+def campaign_quiet_start(*, purpose: str, at: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """When a campaign of `purpose` meant to start at `at` really starts sending, if the quiet hours hold
+    it back (marketing only); None when they do not."""
+    if purpose != Purpose.MARKETING or at is None:
+        return None
+    return rules.quiet_hours_end(at=at, time_zone=zone.key)
+
+
+def quiet_hours_label() -> str:
+    """The quiet hours as people read them: "21:00–08:00"."""
+    start, end = settings.MESSAGING_QUIET_HOURS
+    return "" if start == end else f"{start}–{end}"
+
+
 def campaign_approvers(*, campaign: Campaign) -> list:
     """The people who may approve the campaign now (its creator never may): the dealer's managers, or the
     OEM admins for a network campaign."""
@@ -126,7 +110,7 @@ def campaign_approvers(*, campaign: Campaign) -> list:
         holders = Q(role_assignments__role=Role.OEM_ADMIN, role_assignments__is_active=True)
     else:
         holders = Q(
-            role_assignments__role__in=MANAGER_ROLES,
+            role_assignments__role__in=DEALER_MANAGER_ROLES,
             role_assignments__dealer_id=campaign.dealer_id,
             role_assignments__is_active=True,
         )
@@ -181,3 +165,57 @@ def recipient_mask(value: str) -> str:
     shown_end = 4 if len(digits) >= 8 else 2
     shown_start = 3 if len(digits) >= 10 else 1 if len(digits) >= 7 else 0
     return prefix + digits[:shown_start] + "*" * (len(digits) - shown_start - shown_end) + digits[-shown_end:]
+
+
+def campaign_progress(*, campaign: Campaign) -> dict:
+    """Counts for the progress bar: by status, suppressions by reason, opt-outs and replies."""
+    rows = (
+        OutboxMessage.objects.filter(campaign=campaign)
+        .values("status", "reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_status: dict[str, int] = {}
+    suppressed: dict[str, int] = {}
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] == OutboxMessage.Status.SUPPRESSED:
+            suppressed[row["reason"]] = suppressed.get(row["reason"], 0) + row["n"]
+    listed = sum(by_status.values())
+    # Queued messages not yet due: marketing held back by the quiet hours (never tried yet: a claim that
+    # puts a message back for the quiet hours gives its attempt back), or a retry's back-off after a
+    # gateway error (tried before).
+    never_tried, tried = Q(attempts=0), Q(attempts__gt=0)
+    waiting = OutboxMessage.objects.filter(
+        campaign=campaign, status=OutboxMessage.Status.QUEUED, scheduled_at__gt=timezone.now()
+    ).aggregate(
+        quiet=Count("id", filter=never_tried),
+        quiet_until=Min("scheduled_at", filter=never_tried),
+        retry=Count("id", filter=tried),
+        retry_until=Min("scheduled_at", filter=tried),
+    )
+    total = (
+        campaign.recipients if campaign.snapshot_done_at else max(listed, campaign.segment.last_count or 0)
+    )
+    finished = sum(
+        by_status.get(s, 0) for s in ("sent", "delivered", "failed", "suppressed", "uncertain", "cancelled")
+    )
+    return {
+        "listed": listed,
+        "total": total,
+        "is_listing": campaign.snapshot_done_at is None and campaign.status == Status.SENDING,
+        "by_status": by_status,
+        "suppressed": suppressed,
+        "finished": finished,
+        "percent": 100
+        if total == 0 and campaign.status == Status.COMPLETED
+        else (int(finished * 100 / total) if total else 0),
+        "waiting": waiting["quiet"] + waiting["retry"],
+        "waiting_until": min(filter(None, [waiting["quiet_until"], waiting["retry_until"]]), default=None),
+        "held_quiet": waiting["quiet"],
+        "held_quiet_until": waiting["quiet_until"],
+        "held_retry": waiting["retry"],
+        "held_retry_until": waiting["retry_until"],
+        "opt_outs": OutboxMessage.objects.filter(campaign=campaign, opted_out_at__isnull=False).count(),
+        "replies": campaign.replies.count(),
+    }
