@@ -13,8 +13,7 @@ from django.utils import timezone
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, MessageTemplate, OutboxMessage, Segment
 from crm.network.models import Role
-from tests.factories import PASSWORD, DealerFactory, staff
-from tests.messaging.builders import customer_with
+from tests.factories import PASSWORD, DealerFactory, customer_with, staff
 from tests.messaging.bulk import customers_bulk
 from tests.messaging.peers import SMS_API_KEY, sms_simulator_process, stats
 from tests.messaging.workers import celery_worker

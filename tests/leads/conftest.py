@@ -51,5 +51,3 @@ def shop():
         "advisor": staff(Role.SERVICE_ADVISOR, dealer=dealer, username="advisor"),
         "regional": staff(Role.REGIONAL_MANAGER, region=region, username="regional"),
     }
-
-

@@ -24,9 +24,7 @@ from leads.adf.text import parse_datetime
 
 SAMPLES = Path(__file__).parent / "adf_samples"
 NO_WAY_TO_CONTACT = "No way to contact this prospect"
-NO_WAY_TO_CONTACT_WARNING = (
-    "No way to contact this prospect: it has no phone number and no email address."
-)
+NO_WAY_TO_CONTACT_WARNING = "No way to contact this prospect: it has no phone number and no email address."
 
 
 def sample(name: str) -> bytes:

@@ -10,7 +10,7 @@ from crm.messaging.services.replies import reply_record
 from crm.timeline.models import TimelineEvent
 from crm.timeline.services import event_dispatch
 from leads.models import Lead, LeadSource
-from tests.messaging.builders import campaign_running, customer_with, dealer_make, template_make
+from tests.factories import DealerFactory, campaign_running, customer_with, template_make
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def _campaign_sent_to(customer, dealer):
 
 
 def test_a_reply_to_a_campaign_opens_a_lead_attributed_to_it_once():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     campaign, phone = _campaign_sent_to(customer, dealer)
     reply_record(sender=phone, body="周六能来看车吗？", provider_message_id="MO-1")
@@ -54,7 +54,7 @@ def test_a_reply_to_a_campaign_opens_a_lead_attributed_to_it_once():
 
 
 def test_an_opt_out_reply_opens_no_lead():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     _campaign, phone = _campaign_sent_to(customer, dealer)
     reply_record(sender=phone, body="TD")

@@ -35,7 +35,11 @@ def delivered(shop) -> Lead:
 
 def follow_ups(lead) -> list[tuple[str, str, bool]]:
     with network_wide(reason="test check"):
-        rows = FollowUp.objects.filter(lead=lead).order_by("id").values_list("reason", "closed_reason", "done_at")
+        rows = (
+            FollowUp.objects.filter(lead=lead)
+            .order_by("id")
+            .values_list("reason", "closed_reason", "done_at")
+        )
         return [(reason, closing, done_at is None) for reason, closing, done_at in rows]
 
 

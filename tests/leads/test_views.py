@@ -25,6 +25,7 @@ from tests.leads.conftest import as_user, database_state
 
 pytestmark = pytest.mark.django_db
 
+
 def walk_in(shop, phone="+8613800000002", name="王先生", by=None, grade=Grade.H):
     by = by or shop["seller"]
     with as_user(by):

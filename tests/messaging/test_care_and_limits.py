@@ -13,8 +13,7 @@ from crm.core.scope import network_wide
 from crm.messaging.models import CareProgram, OutboxMessage
 from crm.messaging.services.care import care_programs_run
 from crm.messaging.services.outbox import outbox_claim, rate_take
-from tests.factories import VehicleFactory
-from tests.messaging.builders import customer_with, dealer_make, template_make
+from tests.factories import DealerFactory, VehicleFactory, customer_with, template_make
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def _care_messages():
 
 
 def test_a_birthday_greeting_goes_once_at_the_programmes_hour_in_the_dealers_time_zone():
-    dealer = dealer_make(time_zone="Asia/Shanghai")
+    dealer = DealerFactory(time_zone="Asia/Shanghai")
     birthday_today = customer_with(dealer, birthday=date(1990, 11, 23))
     customer_with(dealer, birthday=date(1990, 11, 24))
     _programme(dealer, "birthday", "{{ customer.name }}，生日快乐！")
@@ -50,7 +49,7 @@ def test_a_birthday_greeting_goes_once_at_the_programmes_hour_in_the_dealers_tim
 
 
 def test_a_purchase_anniversary_counts_cars_bought_in_earlier_years_only():
-    dealer = dealer_make(time_zone="Asia/Shanghai")
+    dealer = DealerFactory(time_zone="Asia/Shanghai")
     anniversary = customer_with(dealer)
     bought_today = customer_with(dealer)
     with network_wide(reason="test"):
@@ -88,7 +87,7 @@ def _fresh_rate_counters():
 def test_a_claim_never_takes_more_than_the_rate_allows(settings):
     settings.MESSAGING_RATE_LIMITS = {"sms": 3, "email": 0}
     _fresh_rate_counters()
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     from crm.messaging.services.outbox import message_enqueue
 

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, OutboxMessage
-from tests.messaging.builders import campaign_running, customer_with, dealer_make, template_make
+from tests.factories import DealerFactory, campaign_running, customer_with, template_make
 from tests.messaging.bulk import customers_bulk
 from tests.messaging.peers import SMS_API_KEY, start_sms_simulator, start_smtp_sink, stats
 from tests.messaging.workers import celery_stack, wait_until, worker_kill, worker_start
@@ -84,7 +84,7 @@ def _campaign(dealer, channel: str):
 
 
 def test_sms_campaign_survives_worker_kills_and_a_redis_restart_with_every_recipient_messaged_once(tmp_path):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     eligible = set(customers_bulk(dealer=dealer, count=RECIPIENTS, channel="sms"))
     never_asked = customer_with(dealer, sms=False)  # must be suppressed, and only they
     simulator = start_sms_simulator(log_path=tmp_path / "sms.jsonl")
@@ -114,7 +114,7 @@ def test_sms_campaign_survives_worker_kills_and_a_redis_restart_with_every_recip
 
 
 def test_email_campaign_under_the_same_chaos_marks_at_most_one_uncertain_message_per_kill(tmp_path):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     eligible = set(customers_bulk(dealer=dealer, count=EMAIL_RECIPIENTS, channel="email"))
     sink = start_smtp_sink(directory=tmp_path / "mail")
     try:

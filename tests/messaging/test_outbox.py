@@ -23,7 +23,7 @@ from crm.messaging.selectors.campaigns import campaign_progress
 from crm.messaging.services.campaigns import campaign_pause, campaign_snapshot_batch
 from crm.messaging.services.links import unsubscribe_token
 from crm.messaging.services.outbox import message_enqueue, outbox_deliver_batch, outbox_sweep_stale
-from tests.messaging.builders import campaign_running, consent_give, customer_with, dealer_make, template_make
+from tests.factories import DealerFactory, campaign_running, consent_give, customer_with, template_make
 from tests.messaging.peers import stats
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,7 +67,7 @@ def customer_phone(customer) -> str:
 
 
 def test_a_campaign_reaches_each_opted_in_customer_once_and_spares_the_others(sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     opted_in = [customer_with(dealer) for _ in range(5)]
     never_asked = customer_with(dealer, sms=False)
     opted_out = customer_with(dealer, sms=False)
@@ -97,7 +97,7 @@ def test_a_campaign_reaches_each_opted_in_customer_once_and_spares_the_others(sm
 
 
 def test_another_dealers_customers_are_never_in_a_dealers_campaign(sms_gateway):
-    dealer, other = dealer_make(), dealer_make()
+    dealer, other = DealerFactory(), DealerFactory()
     ours = customer_with(dealer)
     customer_with(other)
     with network_wide(reason="test"):
@@ -107,7 +107,7 @@ def test_another_dealers_customers_are_never_in_a_dealers_campaign(sms_gateway):
 
 
 def test_a_missing_placeholder_suppresses_the_message_instead_of_sending_a_blank(sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     without_car = customer_with(dealer)
     with network_wide(reason="test"):
         template = template_make(
@@ -123,7 +123,7 @@ def test_a_missing_placeholder_suppresses_the_message_instead_of_sending_a_blank
 
 
 def test_an_opt_out_after_the_campaign_was_listed_is_honoured_by_the_queued_message(sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     stays, leaves = customer_with(dealer), customer_with(dealer)
     with network_wide(reason="test"):
         campaign = campaign_running(dealer=dealer, template=template_make(dealer=dealer))
@@ -138,7 +138,7 @@ def test_an_opt_out_after_the_campaign_was_listed_is_honoured_by_the_queued_mess
 
 
 def test_service_messages_need_no_opt_in_but_respect_an_opt_out(sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     never_asked = customer_with(dealer, sms=False)
     opted_out = customer_with(dealer, sms=False)
     consent_give(opted_out, channel="sms", purpose="service", status="opt_out")
@@ -150,7 +150,7 @@ def test_service_messages_need_no_opt_in_but_respect_an_opt_out(sms_gateway):
 
 
 def test_the_same_idempotency_key_is_one_message():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     first = enqueue(customer, key="k1", dealer=dealer)
     second = enqueue(customer, key="k1", dealer=dealer)
@@ -159,7 +159,7 @@ def test_the_same_idempotency_key_is_one_message():
 
 
 def test_marketing_waits_for_the_end_of_the_dealers_quiet_hours_but_service_goes(sms_gateway, settings):
-    dealer = dealer_make(time_zone="Asia/Shanghai")
+    dealer = DealerFactory(time_zone="Asia/Shanghai")
     customer = customer_with(dealer)
     local = timezone.now().astimezone(ZoneInfo("Asia/Shanghai"))
     start, end = local - timedelta(hours=1), local + timedelta(hours=1)
@@ -193,7 +193,7 @@ def test_quiet_hours_follow_each_dealers_time_zone(settings):
 
 def test_the_frequency_cap_counts_marketing_across_campaigns_and_spares_service(sms_gateway, settings):
     settings.MESSAGING_FREQUENCY_CAP = 3
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     for n in range(5):
         enqueue(customer, key=f"offer-{n}", dealer=dealer)
@@ -207,7 +207,7 @@ def test_the_frequency_cap_counts_marketing_across_campaigns_and_spares_service(
 
 def test_two_senders_at_once_still_respect_the_frequency_cap(sms_gateway, settings):
     settings.MESSAGING_FREQUENCY_CAP = 3
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customers = [customer_with(dealer) for _ in range(10)]
     for n in range(6):
         for customer in customers:
@@ -232,7 +232,7 @@ def test_two_senders_at_once_still_respect_the_frequency_cap(sms_gateway, settin
 def test_a_gateway_5xx_is_retried_later_and_then_recorded_as_failed(sms_gateway, settings):
     settings.MESSAGING_MAX_ATTEMPTS = 2
     settings.MESSAGING_RETRY_BASE_SECONDS = 0
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone="+8613900005030")  # the simulator answers 503 for *5030
     enqueue(customer, key="offer", dealer=dealer)
     outbox_deliver_batch(channel="sms")
@@ -246,7 +246,7 @@ def test_a_gateway_5xx_is_retried_later_and_then_recorded_as_failed(sms_gateway,
 
 
 def test_an_invalid_number_fails_permanently_at_once(sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone="+8613900000000")  # the simulator rejects *0000
     enqueue(customer, key="offer", dealer=dealer)
     outbox_deliver_batch(channel="sms")
@@ -256,7 +256,7 @@ def test_an_invalid_number_fails_permanently_at_once(sms_gateway):
 
 
 def test_email_has_text_and_html_parts_and_one_click_unsubscribe(smtp_sink):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, sms=False, email="wang@example.cn", language="en")
     with network_wide(reason="test"):
         template = template_make(
@@ -288,7 +288,7 @@ def test_the_list_unsubscribe_header_is_one_plain_line_and_the_html_part_links_t
     smtp_sink, settings
 ):
     settings.SITE_URL = "https://crm.shanghai-pudong-motors-dealer-group.example.com"
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer_with(dealer, sms=False, email="wang@example.cn", language="en")
     with network_wide(reason="test"):
         template = template_make(
@@ -333,7 +333,7 @@ def _latest_mail(sink_url):
 
 
 def test_the_sweeper_requeues_unsent_rows_and_marks_handed_emails_uncertain(smtp_sink, sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, email="li@example.cn")
     never_handed = enqueue(
         customer, key="a", channel="email", recipient="li@example.cn", dealer=dealer, purpose="service"
@@ -373,7 +373,7 @@ def _signed(client, name, payload, secret):
 def test_a_signed_delivery_receipt_marks_the_message_delivered_and_a_forged_one_is_refused(
     client, settings, sms_gateway
 ):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     message = enqueue(customer, key="offer", dealer=dealer)
     outbox_deliver_batch(channel="sms")
@@ -398,7 +398,7 @@ def test_a_signed_delivery_receipt_marks_the_message_delivered_and_a_forged_one_
 
 @pytest.mark.parametrize("word", ["TD", "t", "退订", "STOP", " stop. "])
 def test_an_opt_out_reply_withdraws_sms_marketing_consent_at_once(client, settings, sms_gateway, word):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     campaign_message = enqueue(customer, key="offer-1", dealer=dealer)
     outbox_deliver_batch(channel="sms")
@@ -421,7 +421,7 @@ def test_an_opt_out_reply_withdraws_sms_marketing_consent_at_once(client, settin
 
 
 def test_an_ordinary_reply_is_kept_without_touching_consent(client, settings, sms_gateway):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     answer = _signed(
         client,
@@ -435,7 +435,7 @@ def test_an_ordinary_reply_is_kept_without_touching_consent(client, settings, sm
 
 
 def test_the_unsubscribe_link_asks_then_withdraws_email_marketing_consent(client):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, sms=False, email="zhao@example.cn")
     message = enqueue(customer, key="newsletter", channel="email", recipient="zhao@example.cn", dealer=dealer)
     url = reverse("messaging:unsubscribe", args=[unsubscribe_token("newsletter")])
@@ -455,7 +455,7 @@ def test_the_unsubscribe_link_asks_then_withdraws_email_marketing_consent(client
 def test_a_paused_campaign_sends_nothing_until_resumed(sms_gateway):
     from crm.messaging.services.campaigns import campaign_resume
 
-    dealer = dealer_make()
+    dealer = DealerFactory()
     for _ in range(3):
         customer_with(dealer)
     with network_wide(reason="test"):
@@ -476,7 +476,7 @@ def test_a_paused_campaign_sends_nothing_until_resumed(sms_gateway):
 def test_a_claim_takes_at_most_its_limit_and_marks_only_those_sending():
     from crm.messaging.services.outbox import outbox_claim
 
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer)
     for n in range(30):
         enqueue(customer, key=f"notice-{n}", purpose="service", dealer=dealer)
@@ -488,7 +488,7 @@ def test_a_claim_takes_at_most_its_limit_and_marks_only_those_sending():
 def test_an_ended_campaign_keeps_its_counts_for_the_lists(sms_gateway):
     from crm.messaging.services.campaigns import campaign_cancel, campaigns_finish
 
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer_with(dealer)
     customer_with(dealer, sms=False)
     with network_wide(reason="test"):

@@ -16,7 +16,7 @@ from crm.messaging.services.campaigns import (
 )
 from crm.messaging.services.library import template_create
 from crm.messaging.services.rendering import message_render, placeholder_problems, render
-from tests.messaging.builders import campaign_running, customer_with, dealer_make, managers, template_make
+from tests.factories import DealerFactory, campaign_running, customer_with, managers, template_make
 from tests.messaging.library_world import build_world, client_for, library_state
 
 VALUES = {"customer.name": "王伟", "dealer.name": "Pudong 4S"}
@@ -166,7 +166,7 @@ def test_the_editor_refuses_what_only_looks_like_a_placeholder_beside_its_field(
 
 @pytest.mark.django_db
 def test_the_service_refuses_it_too_on_the_field_it_is_in():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     manager, _admin = managers(dealer)
     with pytest.raises(PlaceholderUnknown) as refused:
         template_create(
@@ -194,7 +194,7 @@ def _template_gone_bad(template: MessageTemplate) -> None:
 
 @pytest.mark.django_db
 def test_a_campaign_with_such_a_template_cannot_be_submitted_or_approved():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     creator, approver = managers(dealer)
     template = template_make(dealer=dealer)
     with network_wide(reason="test"):
@@ -217,7 +217,7 @@ def test_a_campaign_with_such_a_template_cannot_be_submitted_or_approved():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_running_campaign_whose_template_went_bad_suppresses_instead_of_sending_braces():
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customers = [customer_with(dealer) for _ in range(3)]
     template = template_make(dealer=dealer)
     with network_wide(reason="test"):

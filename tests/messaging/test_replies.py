@@ -14,7 +14,7 @@ from crm.core.scope import network_wide
 from crm.customers.models import Consent
 from crm.messaging.models import InboundMessage, OutboxMessage
 from crm.messaging.services.links import unsubscribe_token
-from tests.messaging.builders import customer_with, dealer_make
+from tests.factories import DealerFactory, customer_with
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def _state(customer):
 def test_an_opt_out_from_a_number_written_nationally_withdraws_the_customers_consent(
     client, settings, written
 ):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     message = _sent(customer, dealer, key="campaign:1:customer:1")
     answer = _signed(client, settings, "messaging:sms_inbound", {"from": written, "body": "TD", "id": "MO1"})
@@ -74,7 +74,7 @@ def test_an_opt_out_from_a_number_written_nationally_withdraws_the_customers_con
 
 
 def test_an_ordinary_reply_from_a_national_number_is_attributed_to_the_message_it_answers(client, settings):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     message = _sent(customer, dealer, key="campaign:1:customer:1")
     answer = _signed(
@@ -88,7 +88,7 @@ def test_an_ordinary_reply_from_a_national_number_is_attributed_to_the_message_i
 
 
 def test_a_sender_that_is_no_phone_number_is_kept_as_written_and_matches_nobody(client, settings):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     before = _state(customer)
     answer = _signed(client, settings, "messaging:sms_inbound", {"from": " 10086 ", "body": "TD"})
@@ -100,7 +100,7 @@ def test_a_sender_that_is_no_phone_number_is_kept_as_written_and_matches_nobody(
 
 
 def test_a_receipt_by_provider_id_with_a_national_number_matches_its_message(client, settings):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     message = _sent(customer, dealer, key="care:1:1:2026-01-01", provider_id="SM42")
     answer = _signed(
@@ -113,7 +113,7 @@ def test_a_receipt_by_provider_id_with_a_national_number_matches_its_message(cli
 
 
 def test_a_receipt_by_provider_id_for_another_number_changes_nothing(client, settings):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     _sent(customer, dealer, key="care:1:1:2026-01-01", provider_id="SM42")
     before = _state(customer)
@@ -125,7 +125,7 @@ def test_a_receipt_by_provider_id_for_another_number_changes_nothing(client, set
 
 
 def test_a_receipt_naming_no_message_changes_nothing(client, settings):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, phone=NUMBER)
     with network_wide(reason="test: a message being handed over, no provider id yet"):
         OutboxMessage.objects.create(
@@ -164,7 +164,7 @@ def _email_to(customer, dealer, *, language: str) -> OutboxMessage:
 
 
 def test_the_unsubscribe_page_is_the_customers_own_in_the_language_of_the_email(client):
-    dealer = dealer_make(name="浦东汽车4S店")
+    dealer = DealerFactory(name="浦东汽车4S店")
     customer = customer_with(dealer, sms=False, email="wang@example.cn")
     message = _email_to(customer, dealer, language="zh-hans")
     url = reverse("messaging:unsubscribe", args=[unsubscribe_token(message.idempotency_key)])
@@ -180,7 +180,7 @@ def test_the_unsubscribe_page_is_the_customers_own_in_the_language_of_the_email(
 
 
 def test_the_unsubscribe_page_switches_language_and_keeps_it_through_the_confirmation(client):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, sms=False, email="wang@example.cn")
     message = _email_to(customer, dealer, language="zh-hans")
     url = reverse("messaging:unsubscribe", args=[unsubscribe_token(message.idempotency_key)])
@@ -195,7 +195,7 @@ def test_the_unsubscribe_page_switches_language_and_keeps_it_through_the_confirm
 
 
 def test_a_broken_unsubscribe_link_says_so_on_the_public_page_and_changes_nothing(client):
-    dealer = dealer_make()
+    dealer = DealerFactory()
     customer = customer_with(dealer, sms=False, email="wang@example.cn")
     message = _email_to(customer, dealer, language="en")
     token = unsubscribe_token(message.idempotency_key)

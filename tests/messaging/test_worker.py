@@ -18,8 +18,7 @@ from crm.messaging.models import Campaign, OutboxMessage
 from crm.messaging.selectors.campaigns import campaign_progress
 from crm.messaging.services.campaigns import campaign_pause, campaign_resume
 from crm.messaging.services.outbox import message_enqueue
-from tests.factories import VehicleFactory
-from tests.messaging.builders import campaign_running, customer_with, dealer_make, template_make
+from tests.factories import DealerFactory, VehicleFactory, campaign_running, customer_with, template_make
 from tests.messaging.peers import SMS_API_KEY, sms_simulator_process, stats
 from tests.messaging.workers import celery_stack, wait_until
 
@@ -34,7 +33,7 @@ def _status(campaign_id):
 
 
 def test_a_campaign_through_a_real_worker_obeys_every_rule(settings):
-    dealer = dealer_make(time_zone="Asia/Shanghai")
+    dealer = DealerFactory(time_zone="Asia/Shanghai")
     with network_wide(reason="test"):
         template = template_make(
             dealer=None, body_zh="{{ customer.name }}，您的 {{ vehicle.model }} 冬季免费检测"
@@ -117,7 +116,7 @@ def test_a_campaign_through_a_real_worker_obeys_every_rule(settings):
 def test_marketing_listed_in_the_dealers_quiet_hours_waits_for_morning():
     """Listing happens at once, but the messages are scheduled for the end of the dealer's quiet hours."""
     zone = ZoneInfo("Asia/Shanghai")
-    dealer = dealer_make(time_zone="Asia/Shanghai")
+    dealer = DealerFactory(time_zone="Asia/Shanghai")
     customer_with(dealer)
     local = timezone.now().astimezone(zone)
     quiet = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=1)):%H:%M}"
