@@ -29,11 +29,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from crm.core.scope import network_wide, scoped
 from crm.customers.management.commands.seed_demo import DEMO_STAFF
@@ -58,14 +60,17 @@ NEVER_FOLLOWED = re.compile(r"^/(logout|admin/logout|static|media)/")
 # is crawled through the URLconf only (every model's list, edit and add pages), so it cannot eat the bound.
 LINKS_NOT_FOLLOWED = re.compile(r"^/admin/")
 
-# Routes whose arguments no demo row fills, and why. Anything else that cannot be filled fails the test.
+# Routes (by name, or by text when unnamed) whose arguments no demo row fills, and why. Any other route
+# that cannot be filled fails the test.
 KNOWN_UNFILLABLE = {
-    "admin/r/<path:content_type_id>/<path:object_id>/": "the admin's 'view on site' redirect",
-    "admin/^(?P<app_label>auth|authtoken|django_celery_beat|axes|network|timeline|customers|leads|pghistory)/$": (
-        "the admin's app index: reached by link from the admin index"
-    ),
+    "admin:view_on_site": "the admin's redirect to a row's page on the site",
+    "admin:app_list": "the admin's index of one app: its argument is an app label, not a row",
     "admin/(?P<url>.*)$": "the admin's catch-all 404",
 }
+
+
+# Pages for people who are not signed in (a customer following a link in a message).
+PUBLIC_ROUTES = {"messaging:unsubscribe"}
 
 
 # --- the demo, once ----------------------------------------------------------------------------------------
@@ -76,19 +81,26 @@ def demo(django_db_setup, django_db_blocker):
         started = time.monotonic()
         for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
             call_command(command, stdout=StringIO())
-        print(f"\ndemo data loaded in {time.monotonic() - started:.1f} s")
-        yield
+        yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
 
 
 def demo_users_by_role() -> dict[str, object]:
-    """The first demo login of each role, in seed_demo's order."""
+    """The first demo login of each role, in seed_demo's order, and a visitor who is not signed in."""
     first = {}
     for username, *_rest, role, _place, _language in DEMO_STAFF:
         first.setdefault(role, username)
     with network_wide(reason="test: demo logins"):
         users = get_user_model().objects.in_bulk(first.values(), field_name="username")
-    return {role: users[username] for role, username in first.items()}
+    return {**{role: users[username] for role, username in first.items()}, "not signed in": AnonymousUser()}
+
+
+def rows_visible_to(user):
+    """The scope the crawl picks ids in: the user's; for a visitor, any row (a public link, such as an
+    unsubscribe link in an e-mail, carries ids of any dealer)."""
+    if user.is_authenticated:
+        return scoped(access_for(user).scope)
+    return network_wide(reason="test: public links carry ids of any dealer")
 
 
 # --- the URLconf -------------------------------------------------------------------------------------------
@@ -142,7 +154,7 @@ def is_set(lookup: str) -> ExpressionWrapper:
 def lead_ids() -> list[int]:
     unassigned_follow_up = FollowUp.objects.filter(lead=OuterRef("pk"), assigned_to__isnull=True)
     leads = Lead.objects.annotate(
-        has_owner=is_set("owner"), has_grade=~Q(grade=""), unassigned_follow_up=Exists(unassigned_follow_up)
+        has_owner=is_set("owner"), unassigned_follow_up=Exists(unassigned_follow_up)
     )
     return varied(leads, "stage", "acceptance", "has_owner", "unassigned_follow_up", "type", limit=12)
 
@@ -170,12 +182,18 @@ def admin_object(route: Route, user) -> list[dict]:
     return [{"object_id": i} for i in varied(model_admin.model.objects.all(), limit=1)]
 
 
+IMPORT_STEP = {"preview": 0, "confirm": 1, "errors_csv": 1, "done": 2, "results_csv": 2}
+
+
 def import_upload(route: Route, user) -> list[dict]:
-    """A list upload waiting in the import steps, stored for this user as the upload page stores it."""
+    """A list upload at the step the route shows, stored for this user as the import pages store it: just
+    uploaded, columns mapped, or imported (its result naming one of the user's leads)."""
     dealer = import_selectors.import_dealers(user=user).first()
     source = LeadSource.objects.filter(dealer=dealer).first() if dealer else None
-    if source is None:
+    lead = Lead.objects.filter(dealer=dealer).order_by("id").first() if dealer else None
+    if source is None or lead is None:
         return []
+    step = IMPORT_STEP.get(route.name.rpartition(":")[2], 0)
     token = import_services.upload_store(
         data="姓名,手机,车型\n张三,13912345678,A6\n李四,12,A6\n".encode("gb18030"),
         filename="车展名单.csv",
@@ -183,16 +201,26 @@ def import_upload(route: Route, user) -> list[dict]:
         dealer_id=dealer.id,
         source_id=source.id,
         campaign_id=None,
-        mapping=None,
-        result=None,
+        mapping={"name": 0, "phone": 1, "model": 2} if step >= 1 else None,
+        result={
+            "finished_at": timezone.now(),
+            "rows": [(2, "张三", "+8613912345678", lead.id, True)],
+            "skipped": 1,
+        }
+        if step == 2
+        else None,
     )
     return [{"token": token}]
 
 
 def string_token(route: Route, user) -> list[dict]:
     if route.name == "messaging:unsubscribe":
-        keys = OutboxMessage.objects.order_by("id").values_list("idempotency_key", flat=True)[:1]
-        return [{"token": unsubscribe_token(key)} for key in keys]
+        # The demo may have sent nothing yet; a signed key is all the page needs, and a forged one is 404.
+        keys = [
+            *OutboxMessage.objects.order_by("id").values_list("idempotency_key", flat=True)[:1],
+            "demo:none",
+        ]
+        return [{"token": unsubscribe_token(key)} for key in keys] + [{"token": "forged"}]
     if route.name and route.name.startswith("leads_imports:"):
         return import_upload(route, user)
     return []
@@ -208,7 +236,8 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         )
     ],
     ("customer_id",): one_argument(
-        "customer_id", lambda: varied(Customer.objects.annotate(has_name=~Q(name="")), "has_name")
+        "customer_id",
+        lambda: varied(Customer.objects.annotate(is_merged=is_set("merged_into")), "kind", "is_merged"),
     ),
     ("dealer_id",): one_argument("dealer_id", lambda: varied(Dealer.objects.all())),
     ("assignment_id", "dealer_id"): lambda route, user: [
@@ -264,7 +293,7 @@ TYPED_FIELDS: dict[str, Callable[[], list[str]]] = {
 
 
 def typed_values(user) -> dict[str, list[str]]:
-    with scoped(access_for(user).scope):
+    with rows_visible_to(user):
         return {name: values() for name, values in TYPED_FIELDS.items()}
 
 
@@ -278,7 +307,9 @@ def unfillable_routes() -> list[Route]:
     return [
         route
         for route in url_routes()
-        if route.arguments and route.arguments not in ID_FILLERS and route.text not in KNOWN_UNFILLABLE
+        if route.arguments
+        and route.arguments not in ID_FILLERS
+        and (route.name or route.text) not in KNOWN_UNFILLABLE
     ]
 
 
@@ -289,7 +320,7 @@ def route_urls(user) -> list[str]:
     """Every route, filled with ids of rows `user` may see. The admin's come last, its lists and edit
     pages (which run this project's ModelAdmin code) first; a user who may not enter it tries its index."""
     product, admin = [], []
-    with scoped(access_for(user).scope):
+    with rows_visible_to(user):
         for route in url_routes():
             if (route.is_admin and not user.is_staff) or NEVER_FOLLOWED.match("/" + route.text):
                 continue
@@ -297,6 +328,9 @@ def route_urls(user) -> list[str]:
                 urls = [route.url({})]
             elif route.arguments in ID_FILLERS:
                 urls = [route.url(values) for values in ID_FILLERS[route.arguments](route, user)]
+                # A visitor is sent to sign in whatever the ids: one URL per route says so (public
+                # pages, which answer a visitor, keep all).
+                urls = urls if user.is_authenticated or route.name in PUBLIC_ROUTES else urls[:1]
             else:
                 urls = []
             if route.is_admin:
@@ -359,7 +393,6 @@ class Crawl:
     visited: int = 0
     statuses: Counter = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
-    left_unvisited: int = 0
     routes_cut: list[str] = field(default_factory=list)  # routes the bound kept the crawl from
     pages: list[tuple[int, str]] = field(default_factory=list)
     seconds: Counter = field(default_factory=Counter)  # time spent per route
@@ -418,7 +451,8 @@ def crawl_as(role: str, user, route_list: list[str]) -> Crawl:
     Links to one route stop after URLS_PER_ROUTE (page 40 of a list adds nothing); the routes' URLs
     were chosen for their variety and are all visited."""
     client = Client(raise_request_exception=False)
-    client.force_login(user)
+    if user.is_authenticated:
+        client.force_login(user)
     result = Crawl(role=role)
     samples = typed_values(user)
     links: deque[tuple[str, bool]] = deque([("/", False)])
@@ -437,7 +471,6 @@ def crawl_as(role: str, user, route_list: list[str]) -> Crawl:
             continue
         if result.visited >= PAGES_PER_ROLE:
             remaining = {(p, h) for p, h in [(path, is_htmx), *links, *routes] if (p, h) not in visited}
-            result.left_unvisited = len(remaining)
             result.routes_cut = sorted({route_key(p) for p, _h in remaining} - set(result.seconds))
             break
         visited.add((path, is_htmx))
@@ -498,26 +531,28 @@ def test_every_role_has_a_demo_login():
     assert not missing, f"seed_demo has no demo login for {sorted(missing)}: the crawl cannot see their pages"
 
 
-def test_no_page_answers_a_server_error_for_any_demo_role(demo):
+def test_no_page_answers_a_server_error_for_any_demo_role(demo, capsys):
     started = time.monotonic()
     with quiet_request_log():
         crawls = [crawl_as(role, user, route_urls(user)) for role, user in demo_users_by_role().items()]
     elapsed = time.monotonic() - started
     failures = [failure for crawl in crawls for failure in crawl.failures]
-    print(f"\ncrawled {len(crawls)} roles x {sum(c.visited for c in crawls)} pages in {elapsed:.1f} s:")
+    lines = [
+        f"crawl: demo loaded in {demo['seconds']:.0f} s; {len(crawls)} roles, "
+        f"{sum(c.visited for c in crawls)} pages in {elapsed:.0f} s, {len(failures)} server errors"
+    ]
     for crawl in crawls:
         statuses = ", ".join(f"{status}: {count}" for status, count in sorted(crawl.statuses.items()))
-        bound = (
-            f", {crawl.left_unvisited} URLs of {len(crawl.routes_cut)} routes never reached left by the bound"
-            if crawl.left_unvisited
-            else ""
+        bound = f"; the bound left {len(crawl.routes_cut)} routes unvisited" if crawl.routes_cut else ""
+        lines.append(
+            f"  {crawl.role:<18} {crawl.visited:>4} pages, {crawl.routes:>3} routes ({statuses}){bound}"
         )
-        print(f"  {crawl.role:<18} {crawl.visited:>4} pages of {crawl.routes:>3} routes ({statuses}){bound}")
-    print(f"  {len(failures)} server errors")
-    slowest = sum((crawl.seconds for crawl in crawls), Counter()).most_common(5)
-    print("  slowest routes: " + ", ".join(f"{route or '/'} {seconds:.1f} s" for route, seconds in slowest))
     if os.environ.get("CRAWL_PAGES"):  # CRAWL_PAGES=1 lists every page visited, for a look at the coverage
+        slowest = sum((crawl.seconds for crawl in crawls), Counter()).most_common(5)
+        lines.append("  slowest routes: " + ", ".join(f"{route or '/'} {s:.1f} s" for route, s in slowest))
         for crawl in crawls:
-            print("\n".join(f"  {crawl.role} {status} {path}" for status, path in crawl.pages))
-            print("\n".join(f"  {crawl.role} cut by the bound: {route}" for route in crawl.routes_cut))
+            lines.extend(f"  {crawl.role} {status} {path}" for status, path in crawl.pages)
+            lines.extend(f"  {crawl.role} left by the bound: {route}" for route in crawl.routes_cut)
+    with capsys.disabled():  # the figures show in every run, not only with -s
+        print("\n" + "\n".join(lines))
     assert not failures, f"{len(failures)} pages failed:\n" + "\n".join(str(f) for f in failures)
