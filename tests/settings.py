@@ -1,9 +1,15 @@
 """The project's settings plus a probe app whose timeline subscriber the Celery integration test watches."""
 
 from crm.settings import *  # noqa: F403
+from tests.strict_templates import RaisingEmptyString
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.probe"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_FAILURE_LIMIT = 3
 # Wake-up calls sent by tests land on a queue of their own, never on a developer's running worker.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "crm-tests")  # noqa: F405
+
+# A template that prints a variable which does not resolve fails the test (see tests/strict_templates.py).
+TEMPLATES = [
+    {**TEMPLATES[0], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "string_if_invalid": RaisingEmptyString()}}  # noqa: F405
+]

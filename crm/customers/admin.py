@@ -30,6 +30,10 @@ class ContactPointInline(admin.TabularInline):
     extra = 0
     fields = ("kind", "value", "label", "is_primary", "is_invalid")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Shown, never edited: automatic dates (first/last seen) cannot even be form fields.
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
 

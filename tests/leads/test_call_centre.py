@@ -282,6 +282,23 @@ def test_dealer_phone_in_says_whose_lead_it_is_when_a_colleague_owns_it(client, 
         assert Lead.objects.get(id=theirs.id).owner == network["colleague"]
 
 
+def test_dealer_phone_in_lookup_of_a_caller_whose_open_lead_has_no_owner_says_nobody_yet(client, network):
+    # The lookup answered 500 for any caller with an unassigned lead (a fresh web or OEM lead).
+    with network_wide(reason="test arrange"):
+        lead_services.lead_capture(
+            dealer=network["pudong"],
+            by=network["seller"],
+            name="无主客户",
+            type=LeadType.INTERNET,
+            phones=["+8613944446666"],
+        )
+    client.force_login(network["seller"])
+    response = client.get(reverse("leads_call_centre:dealer_phone_in_lookup"), {"phone": "13944446666"})
+    assert response.status_code == 200
+    assert "Known customer: 无主客户" in response.content.decode()
+    assert "owned by nobody yet" in response.content.decode()
+
+
 @pytest.mark.parametrize("role", ["agent", "oem_admin", "regional"])
 def test_dealer_phone_in_is_only_for_dealer_sales_staff(client, network, role):
     client.force_login(network[role])

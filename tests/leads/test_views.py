@@ -212,6 +212,16 @@ def test_phone_lookup_recognises_a_returning_customer(client, shop):
     assert "Returning" not in client.get(reverse("leads:visit_lookup"), {"phone": "13876"}).content.decode()
 
 
+def test_phone_lookup_of_a_customer_whose_open_lead_has_no_owner_says_nobody_yet(client, shop):
+    # The lookup answered 500 while typing the phone of any customer with an unassigned web lead.
+    web_lead(shop, phone="+8613876541111", name="钱女士")
+    client.force_login(shop["seller"])
+    response = client.get(reverse("leads:visit_lookup"), {"phone": "13876541111"})
+    assert response.status_code == 200
+    assert "Returning customer: 钱女士" in response.content.decode()
+    assert "owned by nobody yet" in response.content.decode()
+
+
 def test_phone_lookup_does_not_reveal_another_dealers_customer(client, shop):
     CustomerFactory(dealer=DealerFactory(), name="别家客户", phone="+8613711112222")
     client.force_login(shop["seller"])
@@ -269,6 +279,18 @@ def test_lead_page_shows_the_lead_its_customer_and_its_timeline(client, shop):
     assert "Showroom visit" in body  # the lead's timeline
     assert response.context["can_work"] and response.context["questionnaire_form"] is not None
     assert [value for value, _label in response.context["moves"]] == [Stage.TEST_DRIVE, Stage.NEGOTIATION]
+
+
+def test_lead_page_of_an_unassigned_lead_shows_its_unassigned_follow_up(client, shop):
+    # Every new web lead starts like this; its page answered 500 (the follow-up's assignee is None).
+    lead = web_lead(shop, name="无人认领")
+    with network_wide(reason="test check"):
+        assert lead.owner_id is None
+        assert FollowUp.objects.filter(lead=lead, assigned_to__isnull=True, done_at__isnull=True).exists()
+    client.force_login(shop["manager"])
+    response = client.get(reverse("leads:detail", args=[lead.id]))
+    assert response.status_code == 200
+    assert "无人认领" in response.content.decode()
 
 
 def test_another_dealers_lead_is_404_everywhere(client, shop):
