@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, ConcurrentEdit, NotFound
+from crm.core.http import is_htmx
 from crm.customers import selectors, services
 from crm.customers.forms import (
     ConsentForm,
@@ -27,10 +28,6 @@ from crm.network.models import Dealer, Role
 
 TIMELINE_PAGE = 20
 DUPLICATES_PAGE = 50
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _require_editor(request) -> None:
@@ -61,7 +58,7 @@ def customer_search(request):
     text = request.GET.get("q", "").strip()
     query, customers = selectors.customer_search(user=request.user, text=text)
     context = {"q": text, "query": query, "customers": customers, "limit": selectors.SEARCH_LIMIT}
-    if _is_htmx(request) and request.headers.get("HX-Target") == "search-results":
+    if is_htmx(request) and request.headers.get("HX-Target") == "search-results":
         return render(request, "customers/_results.html", context)
     return render(request, "customers/search.html", context)
 
@@ -193,7 +190,7 @@ def note_add(request, customer_id: int):
             form.add_error(None, str(error.message))
         else:
             form = NoteForm()
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request,
             "customers/_timeline.html",

@@ -214,7 +214,7 @@ def test_phone_lookup_recognises_a_returning_customer(client, shop):
 
 def test_phone_lookup_of_a_customer_whose_open_lead_has_no_owner_says_nobody_yet(client, shop):
     # The lookup answered 500 while typing the phone of any customer with an unassigned web lead.
-    web_lead(shop, phone="+8613876541111", name="钱女士")
+    web_lead(shop["dealer"], phone="+8613876541111", name="钱女士")
     client.force_login(shop["seller"])
     response = client.get(reverse("leads:visit_lookup"), {"phone": "13876541111"})
     assert response.status_code == 200
@@ -283,7 +283,7 @@ def test_lead_page_shows_the_lead_its_customer_and_its_timeline(client, shop):
 
 def test_lead_page_of_an_unassigned_lead_shows_its_unassigned_follow_up(client, shop):
     # Every new web lead starts like this; its page answered 500 (the follow-up's assignee is None).
-    lead = web_lead(shop, name="无人认领")
+    lead = web_lead(shop["dealer"], name="无人认领")
     with network_wide(reason="test check"):
         assert lead.owner_id is None
         assert FollowUp.objects.filter(lead=lead, assigned_to__isnull=True, done_at__isnull=True).exists()

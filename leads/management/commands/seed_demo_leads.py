@@ -213,5 +213,6 @@ class Command(BaseCommand):
 
 
 def _vin(dealer, position: int) -> str:
-    # Serials from 900000 up never meet the ones seed_demo hands out.
-    return make_vin("LAU", "A6", 2025, 900_000 + dealer.id * 100 + position)
+    # Serials from 900000 up never meet the ones seed_demo hands out; a VIN has room for six digits, however
+    # high the dealer ids of a long-lived database have climbed.
+    return make_vin("LAU", "A6", 2025, 900_000 + (dealer.id % 1000) * 100 + position % 100)
