@@ -1,7 +1,12 @@
 """The timeline kinds the funnel writes. Each carries the lead id, so a customer's feed links to its leads."""
 
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.names import reading_order
 from crm.timeline.registry import kind_register
 
 LEAD_CREATED = "lead.created"
@@ -42,14 +47,43 @@ def _stages(data: dict) -> dict:
     }
 
 
+@cache
+def _types_by_written_label() -> dict:
+    """Each lead type's label as written in every language we ship → the type."""
+    from leads.models import LeadType
+
+    written = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            written.update({str(lead_type.label): lead_type for lead_type in LeadType})
+    return written
+
+
+def _source(data: dict) -> dict:
+    """A lead without a source records its type's label as its source, in the language of whoever was
+    signed in ("Walk-in", "到店"): show the type's label in the reader's language instead."""
+    from leads.models import LeadType
+
+    source = data.get("source", "")
+    if not source and data.get("type") in LeadType.values:
+        return {"source": LeadType(data["type"]).label}
+    lead_type = _types_by_written_label().get(source)
+    return {"source": lead_type.label} if lead_type is not None else {}
+
+
 kind_register(
-    LEAD_CREATED, label=_("New lead"), summary=_("New lead from %(source)s"), icon="lightning-charge"
+    LEAD_CREATED,
+    label=_("New lead"),
+    summary=_("New lead from %(source)s"),
+    icon="lightning-charge",
+    prepare=_source,
 )
 kind_register(
     LEAD_TOUCHED,
     label=_("Lead touched again"),
     summary=_("Asked again through %(source)s"),
     icon="arrow-repeat",
+    prepare=_source,
 )
 kind_register(
     LEAD_STAGE_CHANGED,
@@ -69,7 +103,14 @@ kind_register(
     },
 )
 kind_register(LEAD_GRADED, label=_("Grade"), summary=_("Graded %(grade)s"), icon="bar-chart")
-kind_register(LEAD_ASSIGNED, label=_("Assigned"), summary=_("Assigned to %(owner)s"), icon="person-check")
+kind_register(
+    LEAD_ASSIGNED,
+    label=_("Assigned"),
+    summary=_("Assigned to %(owner)s"),
+    icon="person-check",
+    # Entries recorded before names had one home hold "伟 张" (given name first): read them as "张伟".
+    prepare=lambda d: {"owner": reading_order(d.get("owner", ""))},
+)
 kind_register(
     LEAD_VISITED,
     label=_("Showroom visit"),

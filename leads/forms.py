@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.names import staff_name
 from crm.network.forms import BootstrapFormMixin
 from leads.models import OPEN_GRADES, ContactAttempt, Grade, LeadType, LostVerdict, Stage
 
@@ -45,7 +46,7 @@ class ListField(forms.Field):
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return staff_name(obj)
 
 
 class ContactLogForm(BootstrapFormMixin, forms.Form):

@@ -61,6 +61,7 @@ kind_register(
     label=_("Dealer relationship"),
     summary=_("Now known to %(dealer)s: %(reason)s"),
     icon="shop",
+    prepare=_labels(reason="CustomerDealer.Reason"),
 )
 kind_register(
     CUSTOMER_MERGED,
@@ -69,13 +70,20 @@ kind_register(
     icon="union",
 )
 kind_register(
-    CONTACT_ADDED, label=_("Contact added"), summary=_("Added %(kind)s %(value)s"), icon="telephone"
+    CONTACT_ADDED,
+    label=_("Contact added"),
+    summary=_("Added %(kind)s %(value)s"),
+    icon="telephone",
+    prepare=_labels(kind="ContactPoint.Kind"),
 )
 kind_register(
     CONSENT_CHANGED,
     label=_("Consent"),
     summary=_("%(channel)s / %(purpose)s: %(status)s (%(source)s)"),
     icon="shield-check",
+    prepare=_labels(
+        channel="Channel", purpose="Consent.Purpose", status="Consent.Status", source="Consent.Source"
+    ),
 )
 kind_register(VEHICLE_ADDED, label=_("Vehicle"), summary=_("Vehicle %(vehicle)s recorded"), icon="car-front")
 kind_register(

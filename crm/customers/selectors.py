@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Exists, GeneratedField, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.exceptions import NotFound
 from crm.customers.exceptions import InvalidPhone
@@ -232,6 +233,17 @@ class HistoryEntry:
 _HISTORY_IGNORED = {"updated_at", "version", "created_at", "id"}
 
 
+def _shown(field, value):
+    """A recorded value in the reader's words: a choice's label for a code, yes/no for a flag."""
+    if value is None or value == "":
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
 def customer_history(*, user, customer: Customer, limit: int = 300) -> list[HistoryEntry]:
     """Field-level changes (old → new) to the customer, its contact points, consents and vehicles, as the
     database triggers recorded them (so bulk updates and raw SQL show too). `customer` must come from a
@@ -255,7 +267,7 @@ def customer_history(*, user, customer: Customer, limit: int = 300) -> list[Hist
         ]
         previous: dict[int, dict] = {}
         for row in reversed(rows):
-            values = {f.attname: getattr(row, f.attname) for f in fields}
+            values = {f.attname: _shown(f, getattr(row, f.attname)) for f in fields}
             before = previous.get(row.pgh_obj_id)
             previous[row.pgh_obj_id] = values
             if row.pgh_label == "insert":

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, ConcurrentEdit, NotFound
+from crm.core.names import customer_name
 from crm.customers import selectors, services
 from crm.customers.forms import (
     ConsentForm,
@@ -94,7 +95,7 @@ def customer_create(request):
             if not resolution.created:
                 messages.info(request, _("This person is already a customer: record attached."))
             else:
-                messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+                messages.success(request, _("Customer %(name)s created.") % {"name": customer_name(customer)})
                 if resolution.possible_duplicates:
                     messages.warning(
                         request,
@@ -242,7 +243,7 @@ def customer_edit(request, customer_id: int):
         {
             "form": form,
             "customer": customer,
-            "title": _("Edit %(name)s") % {"name": customer.name},
+            "title": _("Edit %(name)s") % {"name": customer_name(customer)},
             "submit_label": _("Save changes"),
             "cancel_url": reverse("customers:detail", args=[customer.id]),
             "icon": "pencil-square",
@@ -409,7 +410,7 @@ def merge(request, candidate_id: int):
         messages.success(
             request,
             _("%(merged)s was merged into %(survivor)s.")
-            % {"merged": pair[merged_id].name, "survivor": pair[survivor_id].name},
+            % {"merged": customer_name(pair[merged_id]), "survivor": customer_name(pair[survivor_id])},
         )
         return redirect("customers:detail", customer_id=survivor_id)
     return render(
@@ -432,6 +433,6 @@ def duplicate_dismiss(request, candidate_id: int):
     messages.success(
         request,
         _("Noted: %(first)s and %(second)s are not the same person.")
-        % {"first": candidate.customer.name, "second": candidate.other.name},
+        % {"first": customer_name(candidate.customer), "second": customer_name(candidate.other)},
     )
     return redirect("customers:duplicates")

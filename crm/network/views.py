@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound
+from crm.core.names import staff_name
 from crm.network import selectors, services
 from crm.network.forms import LanguageForm, StaffAddForm
 from crm.network.models import Role
@@ -77,7 +78,7 @@ def dealer_staff(request, dealer_id: int):
                     request,
                     _("%(name)s was added as %(role)s.")
                     % {
-                        "name": assignment.user.get_full_name() or assignment.user.username,
+                        "name": staff_name(assignment.user),
                         "role": assignment.get_role_display(),
                     },
                 )
@@ -116,7 +117,7 @@ def staff_deactivate(request, dealer_id: int, assignment_id: int):
             request,
             _("%(name)s is no longer %(role)s here.")
             % {
-                "name": assignment.user.get_full_name() or assignment.user.username,
+                "name": staff_name(assignment.user),
                 "role": assignment.get_role_display(),
             },
         )

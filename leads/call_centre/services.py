@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.core.exceptions import ApplicationError
+from crm.core.names import customer_name
 from crm.customers.models import Channel, Consent, Customer
 from crm.customers.services import consent_record
 from crm.network.models import Dealer
@@ -118,7 +119,7 @@ def referral_record(
     """An owner brings a friend: a referral lead owned by the salesperson, naming the referrer in its note
     and in its answers ({"referred_by": customer id}), so loyalty can reward the referrer later."""
     require_sales_role(by, dealer.id)
-    text = _("Referred by %(name)s") % {"name": referrer.name}
+    text = _("Referred by %(name)s") % {"name": customer_name(referrer)}
     capture = lead_capture(
         dealer=dealer,
         by=by,

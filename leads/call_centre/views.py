@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import NotFound
+from crm.core.names import customer_name
 from crm.customers.normalize import digits
 from crm.customers.selectors import customer_get
 from leads import screens
@@ -37,7 +38,7 @@ def _due_text(lead) -> str:
 
 def _issued_message(capture) -> tuple[int, str]:
     lead = capture.lead
-    values = {"customer": lead.customer.name, "dealer": lead.dealer.name, "due": _due_text(lead)}
+    values = {"customer": customer_name(lead.customer), "dealer": lead.dealer.name, "due": _due_text(lead)}
     if not capture.created:
         return messages.WARNING, _(
             "%(customer)s already has an open lead at %(dealer)s: the call was added to that lead."
@@ -199,7 +200,7 @@ def dealer_phone_in(request):
                 )
             else:
                 text = _("The call was added to %(customer)s's open lead.")
-            messages.success(request, text % {"customer": capture.lead.customer.name})
+            messages.success(request, text % {"customer": customer_name(capture.lead.customer)})
             return redirect("leads:detail", lead_id=capture.lead.id)
     context = _page_context(request, dealer, form)
     context.update(
@@ -252,7 +253,7 @@ def referral(request, customer_id: int):
         elif capture.owned_by_other is not None:
             owned = capture
         else:
-            values = {"friend": capture.lead.customer.name, "referrer": referrer.name}
+            values = {"friend": customer_name(capture.lead.customer), "referrer": customer_name(referrer)}
             if capture.created:
                 text = _("Referral lead for %(friend)s opened, owned by you, referred by %(referrer)s.")
             else:

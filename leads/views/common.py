@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.core.names import staff_name
 from leads import screens
 from leads.models import Lead
 
@@ -55,4 +56,4 @@ def _back(request, default: str):
 
 
 def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return staff_name(user)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.core.names import customer_name
 from crm.customers.normalize import digits
 from leads import screens, services
 from leads.forms import (
@@ -36,7 +37,7 @@ def _visit_dealer(request):
 def _visit_message(result, name: str) -> tuple[int, str]:
     if result.lead is None:
         return messages.SUCCESS, _("Anonymous visit counted in today's showroom traffic.")
-    customer = result.lead.customer.name if result.lead.customer_id else name
+    customer = customer_name(result.lead.customer) if result.lead.customer_id else name
     if result.owned_by_other is not None:
         return messages.WARNING, _(
             "%(customer)s already has an open lead owned by %(owner)s: the visit joined that lead, and "

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.core.names import staff_name
 from crm.messaging import campaign_selectors as selectors
 from crm.messaging.campaign_forms import CampaignFilterForm, CampaignForm, SendBackForm
 from crm.messaging.models import Campaign, OutboxMessage
@@ -82,7 +83,7 @@ def _campaign(request, campaign_id: int) -> Campaign:
 
 
 def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "—"
+    return staff_name(user) or "—"
 
 
 def _names(campaign: Campaign) -> Campaign:
