@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.choices import choice_label
 from crm.core.names import reading_order
 from crm.timeline.registry import kind_register
 
@@ -25,14 +26,12 @@ LEAD_ISSUED = "lead.issued"
 LEAD_ACCEPTANCE = "lead.acceptance"
 
 
-def _choice(field: str, choices_path: str):
-    def prepare(data: dict) -> dict:
-        from leads import models
+def _choice(key: str, model_field: str):
+    """A `prepare` that shows the code under `key` as the label of its choice on `model_field`."""
 
-        target = models
-        for part in choices_path.split("."):
-            target = getattr(target, part)
-        return {field: dict(target.choices).get(data.get(field, ""), data.get(field, ""))}
+    def prepare(data: dict) -> dict:
+        model, _dot, field = model_field.rpartition(".")
+        return {key: choice_label(f"leads.{model}", field, data.get(key, ""))}
 
     return prepare
 
@@ -98,8 +97,8 @@ kind_register(
     summary=_("%(channel)s: %(outcome)s"),
     icon="telephone-outbound",
     prepare=lambda d: {
-        **_choice("channel", "ContactAttempt.Channel")(d),
-        **_choice("outcome", "ContactAttempt.Outcome")(d),
+        **_choice("channel", "ContactAttempt.channel")(d),
+        **_choice("outcome", "ContactAttempt.outcome")(d),
     },
 )
 kind_register(LEAD_GRADED, label=_("Grade"), summary=_("Graded %(grade)s"), icon="bar-chart")
@@ -127,14 +126,14 @@ kind_register(
     label=_("Lost proposed"),
     summary=_("Proposed as lost: %(reason)s"),
     icon="flag",
-    prepare=_choice("reason", "LostVerdict.Reason"),
+    prepare=_choice("reason", "LostVerdict.reason"),
 )
 kind_register(
     LEAD_LOST_DECIDED,
     label=_("Lost verdict"),
     summary=_("Lost verdict %(status)s"),
     icon="flag-fill",
-    prepare=_choice("status", "LostVerdict.Status"),
+    prepare=_choice("status", "LostVerdict.status"),
 )
 kind_register(
     LEAD_ISSUED, label=_("Issued by the OEM"), summary=_("Issued by the OEM to %(dealer)s"), icon="send"
@@ -144,5 +143,5 @@ kind_register(
     label=_("Acceptance"),
     summary=_("Issued lead %(acceptance)s"),
     icon="check2-square",
-    prepare=_choice("acceptance", "Lead.Acceptance"),
+    prepare=_choice("acceptance", "Lead.acceptance"),
 )

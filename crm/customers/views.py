@@ -137,8 +137,15 @@ def _detail_context(request, customer, note_form=None) -> dict:
     contact_points = list(customer.contact_points.all())
     vehicles = list(customer.vehicles.all())
     consents = {(c.channel, c.purpose): c for c in customer.consents.all()}
+    # Each cell carries its purpose's label: on a narrow card the table stacks and every cell names itself.
     consent_rows = [
-        (label, [consents.get((channel, purpose)) for purpose, _label in Consent.Purpose.choices])
+        (
+            label,
+            [
+                (purpose_label, consents.get((channel, purpose)))
+                for purpose, purpose_label in Consent.Purpose.choices
+            ],
+        )
         for channel, label in Channel.choices
     ]
     return {

@@ -154,3 +154,7 @@ def test_the_customer_page_shows_consents_relationships_and_history_in_words(cli
         text = visible_text(client.get(url))
         for raw in ("opt_in", "web_form", "walk_in", "marketing", "zh-hans", "person", "True", "False"):
             assert not re.search(rf"(?<![\w-]){raw}(?![\w-])", text), (url, raw)
+    # The history names what a foreign key points at, and leaves out the links every row of it shares.
+    history = visible_text(client.get(reverse("customers:history", args=[lead.customer_id])))
+    assert "上海浦东奥瑞4S店" in history
+    assert not re.search(r"(Customer|Recorded by|Dealer): \d", history)
