@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.core.scope import network_wide, scoped
 from crm.customers.services import consent_record
@@ -36,6 +36,14 @@ def visible_text(response) -> str:
     html = response.content.decode()
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A request as a Chinese user activates Chinese in this thread (Django never resets it): reset it, so
+    the tests that follow read the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
