@@ -211,6 +211,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them (2026年12月3日 17:20 / 3 Dec 2026, 17:20); templates use the named formats.
+FORMAT_MODULE_PATH = ["crm.core.formats"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -1,7 +1,13 @@
 """The timeline kinds the funnel writes. Each carries the lead id, so a customer's feed links to its leads."""
 
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.choices import choice_label
+from crm.core.names import reading_order
 from crm.timeline.registry import kind_register
 
 LEAD_CREATED = "lead.created"
@@ -20,14 +26,12 @@ LEAD_ISSUED = "lead.issued"
 LEAD_ACCEPTANCE = "lead.acceptance"
 
 
-def _choice(field: str, choices_path: str):
-    def prepare(data: dict) -> dict:
-        from leads import models
+def _choice(key: str, model_field: str):
+    """A `prepare` that shows the code under `key` as the label of its choice on `model_field`."""
 
-        target = models
-        for part in choices_path.split("."):
-            target = getattr(target, part)
-        return {field: dict(target.choices).get(data.get(field, ""), data.get(field, ""))}
+    def prepare(data: dict) -> dict:
+        model, _dot, field = model_field.rpartition(".")
+        return {key: choice_label(f"leads.{model}", field, data.get(key, ""))}
 
     return prepare
 
@@ -42,14 +46,43 @@ def _stages(data: dict) -> dict:
     }
 
 
+@cache
+def _types_by_written_label() -> dict:
+    """Each lead type's label as written in every language we ship → the type."""
+    from leads.models import LeadType
+
+    written = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            written.update({str(lead_type.label): lead_type for lead_type in LeadType})
+    return written
+
+
+def _source(data: dict) -> dict:
+    """A lead without a source records its type's label as its source, in the language of whoever was
+    signed in ("Walk-in", "到店"): show the type's label in the reader's language instead."""
+    from leads.models import LeadType
+
+    source = data.get("source", "")
+    if not source and data.get("type") in LeadType.values:
+        return {"source": LeadType(data["type"]).label}
+    lead_type = _types_by_written_label().get(source)
+    return {"source": lead_type.label} if lead_type is not None else {}
+
+
 kind_register(
-    LEAD_CREATED, label=_("New lead"), summary=_("New lead from %(source)s"), icon="lightning-charge"
+    LEAD_CREATED,
+    label=_("New lead"),
+    summary=_("New lead from %(source)s"),
+    icon="lightning-charge",
+    prepare=_source,
 )
 kind_register(
     LEAD_TOUCHED,
     label=_("Lead touched again"),
     summary=_("Asked again through %(source)s"),
     icon="arrow-repeat",
+    prepare=_source,
 )
 kind_register(
     LEAD_STAGE_CHANGED,
@@ -64,12 +97,19 @@ kind_register(
     summary=_("%(channel)s: %(outcome)s"),
     icon="telephone-outbound",
     prepare=lambda d: {
-        **_choice("channel", "ContactAttempt.Channel")(d),
-        **_choice("outcome", "ContactAttempt.Outcome")(d),
+        **_choice("channel", "ContactAttempt.channel")(d),
+        **_choice("outcome", "ContactAttempt.outcome")(d),
     },
 )
 kind_register(LEAD_GRADED, label=_("Grade"), summary=_("Graded %(grade)s"), icon="bar-chart")
-kind_register(LEAD_ASSIGNED, label=_("Assigned"), summary=_("Assigned to %(owner)s"), icon="person-check")
+kind_register(
+    LEAD_ASSIGNED,
+    label=_("Assigned"),
+    summary=_("Assigned to %(owner)s"),
+    icon="person-check",
+    # Entries recorded before names had one home hold "伟 张" (given name first): read them as "张伟".
+    prepare=lambda d: {"owner": reading_order(d.get("owner", ""))},
+)
 kind_register(
     LEAD_VISITED,
     label=_("Showroom visit"),
@@ -86,14 +126,14 @@ kind_register(
     label=_("Lost proposed"),
     summary=_("Proposed as lost: %(reason)s"),
     icon="flag",
-    prepare=_choice("reason", "LostVerdict.Reason"),
+    prepare=_choice("reason", "LostVerdict.reason"),
 )
 kind_register(
     LEAD_LOST_DECIDED,
     label=_("Lost verdict"),
     summary=_("Lost verdict %(status)s"),
     icon="flag-fill",
-    prepare=_choice("status", "LostVerdict.Status"),
+    prepare=_choice("status", "LostVerdict.status"),
 )
 kind_register(
     LEAD_ISSUED, label=_("Issued by the OEM"), summary=_("Issued by the OEM to %(dealer)s"), icon="send"
@@ -101,7 +141,7 @@ kind_register(
 def _acceptance(data: dict) -> dict:
     """The dealer's reason travels with a rejection, so the OEM reads it on the customer's timeline."""
     reason = (data.get("reason") or "").strip()
-    return {**_choice("acceptance", "Lead.Acceptance")(data), "because": f" — {reason}" if reason else ""}
+    return {**_choice("acceptance", "Lead.acceptance")(data), "because": f" — {reason}" if reason else ""}
 
 
 kind_register(

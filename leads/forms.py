@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import BootstrapFormMixin
+from crm.core.names import staff_name
 from leads.exceptions import VisitTimeImplausible
 from leads.models import OPEN_GRADES, ContactAttempt, Grade, Lead, LeadType, LostVerdict, Stage
 from leads.services.common import visit_times_check
@@ -49,7 +50,7 @@ class ListField(forms.Field):
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return staff_name(obj)
 
 
 class ContactLogForm(BootstrapFormMixin, forms.Form):
@@ -147,7 +148,7 @@ class LeadFilterForm(forms.Form):
         # A manager filters by salesperson (the team view's numbers link here with ?owner=<id>).
         self.fields["owner"].choices = [
             *self.OWNER_CHOICES,
-            *[(str(person.id), person.get_full_name() or person.username) for person in people],
+            *[(str(person.id), staff_name(person)) for person in people],
         ]
         for name, field in self.fields.items():
             css = "form-check-input" if name == "overdue" else "form-select form-select-sm"

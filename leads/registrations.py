@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.names import person_name
 from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
 from crm.messaging.registry import (
     DueSource,
@@ -204,7 +205,7 @@ def salesperson_values(customer_ids: list[int], dealer_by_customer: dict[int, in
     if not owner_by_customer:
         return {}
     people = {
-        user_id: (f"{first} {last}".strip() or username, phone or "")
+        user_id: (person_name(given=first, family=last) or username, phone or "")
         for user_id, first, last, username, phone in get_user_model()
         .objects.filter(id__in=set(owner_by_customer.values()))
         .values_list("id", "first_name", "last_name", "username", "staff_profile__phone")

@@ -40,8 +40,8 @@ from django.utils import timezone
 from crm.core.scope import network_wide, scoped
 from crm.customers.management.commands.seed_demo import DEMO_STAFF
 from crm.customers.models import ContactPoint, Customer, DuplicateCandidate, Vehicle
-from crm.messaging.services.links import unsubscribe_token
 from crm.messaging.models import Campaign, CareProgram, MessageTemplate, Notification, OutboxMessage, Segment
+from crm.messaging.services.links import unsubscribe_token
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
 from leads.imports import selectors as import_selectors

@@ -2,11 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.choices import choice_label
 from crm.timeline.registry import kind_register
 
 
 def _labels(**fields):
-    """Build a `prepare` that turns stored codes into the reader's words, e.g. channel="sms" → "SMS"."""
+    """Build a `prepare` that turns stored codes into the reader's words: a field name for a list of changed
+    fields ("customer_fields"), else the model field whose choice labels the code ("Consent.channel")."""
 
     def prepare(data: dict) -> dict:
         from crm.customers import models
@@ -19,18 +21,11 @@ def _labels(**fields):
             elif spec == "vehicle_fields":
                 out[key] = ", ".join(str(models.Vehicle._meta.get_field(f).verbose_name) for f in value)
             else:
-                choices = dict(_resolve(models, spec).choices)
-                out[key] = choices.get(value, value)
+                model, _dot, field = spec.rpartition(".")
+                out[key] = choice_label(f"customers.{model}", field, value)
         return out
 
     return prepare
-
-
-def _resolve(module, dotted: str):
-    target = module
-    for part in dotted.split("."):
-        target = getattr(target, part)
-    return target
 
 
 CUSTOMER_CREATED = "customer.created"
@@ -61,6 +56,7 @@ kind_register(
     label=_("Dealer relationship"),
     summary=_("Now known to %(dealer)s: %(reason)s"),
     icon="shop",
+    prepare=_labels(reason="CustomerDealer.reason"),
 )
 kind_register(
     CUSTOMER_MERGED,
@@ -69,13 +65,20 @@ kind_register(
     icon="union",
 )
 kind_register(
-    CONTACT_ADDED, label=_("Contact added"), summary=_("Added %(kind)s %(value)s"), icon="telephone"
+    CONTACT_ADDED,
+    label=_("Contact added"),
+    summary=_("Added %(kind)s %(value)s"),
+    icon="telephone",
+    prepare=_labels(kind="ContactPoint.kind"),
 )
 kind_register(
     CONSENT_CHANGED,
     label=_("Consent"),
     summary=_("%(channel)s / %(purpose)s: %(status)s (%(source)s)"),
     icon="shield-check",
+    prepare=_labels(
+        channel="Consent.channel", purpose="Consent.purpose", status="Consent.status", source="Consent.source"
+    ),
 )
 kind_register(VEHICLE_ADDED, label=_("Vehicle"), summary=_("Vehicle %(vehicle)s recorded"), icon="car-front")
 kind_register(

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower, Reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.history import tracked
+from crm.core.names import customer_name
 
 
 class Language(models.TextChoices):
@@ -94,7 +95,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return customer_name(self)
 
     @property
     def is_merged(self) -> bool:

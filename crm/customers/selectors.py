@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Exists, GeneratedField, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.exceptions import NotFound
 from crm.customers.exceptions import InvalidPhone
@@ -229,7 +230,61 @@ class HistoryEntry:
     user_id: int | None
 
 
-_HISTORY_IGNORED = {"updated_at", "version", "created_at", "id"}
+# Bookkeeping, and the links that make a row this customer's (its customer, owner, recording dealer and
+# user, which the "who" column already shows).
+_HISTORY_IGNORED = {
+    "updated_at",
+    "version",
+    "created_at",
+    "id",
+    "customer_id",
+    "owner_id",
+    "recorded_by_id",
+    "recorded_by_dealer_id",
+    "dealer_id",
+}
+
+
+@dataclass(frozen=True)
+class _Related:
+    """A foreign key's value, until the names of all the rows it points at are looked up at once."""
+
+    model: type
+    pk: int
+
+
+def _shown(field, value):
+    """A recorded value in the reader's words: a choice's label for a code, yes/no for a flag."""
+    if value is None or value == "":
+        return value
+    if field.is_relation:
+        return _Related(field.related_model, value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _name_related(entries: list) -> None:
+    """Replace the foreign keys of `entries`' changes by the names of the rows (one query per model)."""
+    wanted: dict[type, set[int]] = {}
+    for entry in entries:
+        for values in entry.changes.values():
+            for value in values:
+                if isinstance(value, _Related):
+                    wanted.setdefault(value.model, set()).add(value.pk)
+    names = {
+        (model, pk): str(row)
+        for model, pks in wanted.items()
+        for pk, row in model.objects.in_bulk(pks).items()
+    }
+    for entry in entries:
+        for label, values in entry.changes.items():
+            entry.changes[label] = tuple(
+                names.get((value.model, value.pk), f"#{value.pk}") if isinstance(value, _Related) else value
+                for value in values
+            )
 
 
 def customer_history(*, user, customer: Customer, limit: int = 300) -> list[HistoryEntry]:
@@ -255,7 +310,7 @@ def customer_history(*, user, customer: Customer, limit: int = 300) -> list[Hist
         ]
         previous: dict[int, dict] = {}
         for row in reversed(rows):
-            values = {f.attname: getattr(row, f.attname) for f in fields}
+            values = {f.attname: _shown(f, getattr(row, f.attname)) for f in fields}
             before = previous.get(row.pgh_obj_id)
             previous[row.pgh_obj_id] = values
             if row.pgh_label == "insert":
@@ -284,4 +339,6 @@ def customer_history(*, user, customer: Customer, limit: int = 300) -> list[Hist
                     )
                 )
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    entries = entries[:limit]
+    _name_related(entries)
+    return entries

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.core.exceptions import ApplicationError, ConcurrentEdit, NotFound
 from crm.core.http import is_htmx
+from crm.core.names import customer_name
 from crm.customers import selectors, services
 from crm.customers.forms import (
     ConsentForm,
@@ -91,7 +92,7 @@ def customer_create(request):
             if not resolution.created:
                 messages.info(request, _("This person is already a customer: record attached."))
             else:
-                messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+                messages.success(request, _("Customer %(name)s created.") % {"name": customer_name(customer)})
                 if resolution.possible_duplicates:
                     messages.warning(
                         request,
@@ -133,8 +134,15 @@ def _detail_context(request, customer, note_form=None) -> dict:
     contact_points = list(customer.contact_points.all())
     vehicles = list(customer.vehicles.all())
     consents = {(c.channel, c.purpose): c for c in customer.consents.all()}
+    # Each cell carries its purpose's label: on a narrow card the table stacks and every cell names itself.
     consent_rows = [
-        (label, [consents.get((channel, purpose)) for purpose, _label in Consent.Purpose.choices])
+        (
+            label,
+            [
+                (purpose_label, consents.get((channel, purpose)))
+                for purpose, purpose_label in Consent.Purpose.choices
+            ],
+        )
         for channel, label in Channel.choices
     ]
     return {
@@ -239,7 +247,7 @@ def customer_edit(request, customer_id: int):
         {
             "form": form,
             "customer": customer,
-            "title": _("Edit %(name)s") % {"name": customer.name},
+            "title": _("Edit %(name)s") % {"name": customer_name(customer)},
             "submit_label": _("Save changes"),
             "cancel_url": reverse("customers:detail", args=[customer.id]),
             "icon": "pencil-square",
@@ -406,7 +414,7 @@ def merge(request, candidate_id: int):
         messages.success(
             request,
             _("%(merged)s was merged into %(survivor)s.")
-            % {"merged": pair[merged_id].name, "survivor": pair[survivor_id].name},
+            % {"merged": customer_name(pair[merged_id]), "survivor": customer_name(pair[survivor_id])},
         )
         return redirect("customers:detail", customer_id=survivor_id)
     return render(
@@ -429,6 +437,6 @@ def duplicate_dismiss(request, candidate_id: int):
     messages.success(
         request,
         _("Noted: %(first)s and %(second)s are not the same person.")
-        % {"first": candidate.customer.name, "second": candidate.other.name},
+        % {"first": customer_name(candidate.customer), "second": customer_name(candidate.other)},
     )
     return redirect("customers:duplicates")

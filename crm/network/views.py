@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.core.exceptions import ApplicationError, NotFound
 from crm.core.http import redirect_back
+from crm.core.names import staff_name
 from crm.core.navigation import landing_url
 from crm.network import selectors, services
 from crm.network.forms import ActingDealerForm, LanguageForm, StaffAddForm
@@ -75,7 +76,7 @@ def dealer_staff(request, dealer_id: int):
                     request,
                     _("%(name)s was added as %(role)s.")
                     % {
-                        "name": assignment.user.get_full_name() or assignment.user.username,
+                        "name": staff_name(assignment.user),
                         "role": assignment.get_role_display(),
                     },
                 )
@@ -114,7 +115,7 @@ def staff_deactivate(request, dealer_id: int, assignment_id: int):
             request,
             _("%(name)s is no longer %(role)s here.")
             % {
-                "name": assignment.user.get_full_name() or assignment.user.username,
+                "name": staff_name(assignment.user),
                 "role": assignment.get_role_display(),
             },
         )

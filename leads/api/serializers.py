@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core.names import staff_name
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
 from leads.models import (
@@ -69,7 +70,7 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return staff_name(user)
 
 
 class LeadCustomerSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ friend an owner refers. Each is one transaction composed of the funnel's own ser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.names import customer_name
 from crm.customers.models import Channel, Consent, Customer
 from crm.customers.services import consent_record
 from crm.network.access import access_for
@@ -113,7 +114,7 @@ def referral_record(
     """An owner brings a friend: a referral lead owned by the salesperson, naming the referrer in its note
     and in its answers ({"referred_by": customer id}), so loyalty can reward the referrer later."""
     require(can_work_dealer(access_for(by), dealer.id))
-    text = _("Referred by %(name)s") % {"name": referrer.name}
+    text = _("Referred by %(name)s") % {"name": customer_name(referrer)}
     capture = lead_capture(
         dealer=dealer,
         by=by,

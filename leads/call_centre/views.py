@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import NotFound
 from crm.core.http import service_call
+from crm.core.names import customer_name, staff_name
 from crm.customers.normalize import digits
 from crm.customers.selectors import customer_get
 from leads import permissions
@@ -21,7 +22,7 @@ from leads import selectors as lead_selectors
 from leads.call_centre import selectors, services
 from leads.call_centre.forms import DealerPhoneInForm, PhoneInForm, ReferralForm
 from leads.forms import GRADE_MEANINGS
-from leads.views.common import person, sales_dealer
+from leads.views.common import sales_dealer
 
 MIN_LOOKUP_DIGITS = 7
 
@@ -39,7 +40,7 @@ def _due_text(lead) -> str:
 
 def _issued_message(capture) -> tuple[int, str]:
     lead = capture.lead
-    values = {"customer": lead.customer.name, "dealer": lead.dealer.name, "due": _due_text(lead)}
+    values = {"customer": customer_name(lead.customer), "dealer": lead.dealer.name, "due": _due_text(lead)}
     if not capture.created:
         return messages.WARNING, _(
             "%(customer)s already has an open lead at %(dealer)s: the call was added to that lead."
@@ -187,12 +188,12 @@ def dealer_phone_in(request):
                 )
             else:
                 text = _("The call was added to %(customer)s's open lead.")
-            messages.success(request, text % {"customer": capture.lead.customer.name})
+            messages.success(request, text % {"customer": customer_name(capture.lead.customer)})
             return redirect("leads:detail", lead_id=capture.lead.id)
     context = _page_context(request, dealer, form)
     context.update(
         owned=owned,
-        owner=person(owned.owned_by_other) if owned else "",
+        owner=staff_name(owned.owned_by_other) if owned else "",
         grades=GRADE_MEANINGS,
     )
     return render(request, "leads/call_centre/dealer_phone_in.html", context)
@@ -239,7 +240,7 @@ def referral(request, customer_id: int):
         elif capture.owned_by_other is not None:
             owned = capture
         else:
-            values = {"friend": capture.lead.customer.name, "referrer": referrer.name}
+            values = {"friend": customer_name(capture.lead.customer), "referrer": customer_name(referrer)}
             if capture.created:
                 text = _("Referral lead for %(friend)s opened, owned by you, referred by %(referrer)s.")
             else:
@@ -252,6 +253,6 @@ def referral(request, customer_id: int):
     context.update(
         referrer=referrer,
         owned=owned,
-        owner=person(owned.owned_by_other) if owned else "",
+        owner=staff_name(owned.owned_by_other) if owned else "",
     )
     return render(request, "leads/call_centre/referral.html", context)

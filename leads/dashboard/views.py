@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -101,7 +102,8 @@ def _chart_data(figures: selectors.FunnelFigures) -> dict:
             "urls": [lost.url for _reason, _label, lost, _frozen in figures.lost_reasons],
         },
         "trend": {
-            "labels": [row.label for row in figures.trend],
+            # Each bucket's first day as the reader's language writes it: "4 November" / "11月4日".
+            "labels": [date_format(row.key, "MONTH_DAY_FORMAT") for row in figures.trend],
             "leads": [row.leads.value for row in figures.trend],
             "ordered": [row.ordered.value for row in figures.trend],
             "breached": [row.breached.value for row in figures.trend],

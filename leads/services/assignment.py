@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError, PermissionDenied
+from crm.core.names import staff_name
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role
 from crm.timeline.services import event_record
@@ -42,7 +43,7 @@ def _set_owner(*, lead: Lead, owner, by) -> None:
         kind=events.LEAD_ASSIGNED,
         dealer_id=lead.dealer_id,
         actor=by,
-        data={"lead": lead.id, "owner": owner.get_full_name() or owner.username, "owner_id": owner.pk},
+        data={"lead": lead.id, "owner": staff_name(owner), "owner_id": owner.pk},
     )
 
 
@@ -83,7 +84,7 @@ def lead_claim(*, lead: Lead, by) -> Lead:
         kind=events.LEAD_ASSIGNED,
         dealer_id=lead.dealer_id,
         actor=by,
-        data={"lead": lead.id, "owner": by.get_full_name() or by.username, "owner_id": by.pk},
+        data={"lead": lead.id, "owner": staff_name(by), "owner_id": by.pk},
     )
     return lead
 

@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.http import service_call
+from crm.core.names import staff_name
 from leads import selectors, services
 from leads.forms import (
     LostDecideForm,
     ReassignAllForm,
 )
-from leads.views.common import managed_dealer, person
+from leads.views.common import managed_dealer
 
 # Approvals (sales managers) -------------------------------------------------------------------------
 
@@ -95,6 +96,6 @@ def reassign_all(request):
         return _approvals(request, dealer, reassign_form=form, status=409)
     messages.success(
         request,
-        _("%(count)s open leads of %(name)s moved.") % {"count": moved, "name": person(data["from_user"])},
+        _("%(count)s open leads of %(name)s moved.") % {"count": moved, "name": staff_name(data["from_user"])},
     )
     return redirect("leads:approvals")

@@ -42,6 +42,3 @@ def managed_dealer(request):
     except NotFound as error:
         raise Http404 from error
 
-
-def person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.core.exceptions import NotFound
 from crm.core.http import redirect_back, service_call
+from crm.core.names import staff_name
 from crm.network.models import DEALER_MANAGER_ROLES
 from leads import permissions, selectors, services
 from leads.dashboard.forms import FunnelFilterForm
@@ -33,7 +34,7 @@ from leads.forms import (
 from leads.models import Lead, Order, Stage
 from leads.services.common import FUNNEL_ORDER
 from leads.services.grading import questionnaire_active
-from leads.views.common import lead_to_read, lead_to_work, person
+from leads.views.common import lead_to_read, lead_to_work
 
 # Lead list ------------------------------------------------------------------------------------------
 
@@ -305,7 +306,7 @@ def assign(request, lead_id: int):
         assigned, error = service_call(services.lead_assign, lead=lead, by=request.user, to=form.cleaned_data["to"])
     if error:
         return _detail(request, lead_id, status=409, error=error.message)
-    return _done(request, lead, _("Assigned to %(owner)s.") % {"owner": person(assigned.owner)})
+    return _done(request, lead, _("Assigned to %(owner)s.") % {"owner": staff_name(assigned.owner)})
 
 
 @login_required
@@ -319,7 +320,7 @@ def accept(request, lead_id: int):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("Lead accepted and assigned to %(owner)s.") % {"owner": person(accepted.owner)}
+            request, _("Lead accepted and assigned to %(owner)s.") % {"owner": staff_name(accepted.owner)}
         )
     return redirect_back(request, reverse("leads:detail", args=[lead.id]))
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.http import service_call
+from crm.core.names import customer_name, staff_name
 from crm.customers.normalize import digits
 from leads import selectors, services
 from leads.forms import (
@@ -16,7 +17,7 @@ from leads.forms import (
     NEXT_STEPS,
     VisitForm,
 )
-from leads.views.common import person, sales_dealer
+from leads.views.common import sales_dealer
 
 # Showroom visit log ---------------------------------------------------------------------------------
 
@@ -24,12 +25,12 @@ from leads.views.common import person, sales_dealer
 def _visit_message(result, name: str) -> tuple[int, str]:
     if result.lead is None:
         return messages.SUCCESS, _("Anonymous visit counted in today's showroom traffic.")
-    customer = result.lead.customer.name if result.lead.customer_id else name
+    customer = customer_name(result.lead.customer) if result.lead.customer_id else name
     if result.owned_by_other is not None:
         return messages.WARNING, _(
             "%(customer)s already has an open lead owned by %(owner)s: the visit joined that lead, and "
             "%(owner)s sees it."
-        ) % {"customer": customer, "owner": person(result.owned_by_other)}
+        ) % {"customer": customer, "owner": staff_name(result.owned_by_other)}
     if result.customer_created:
         return messages.SUCCESS, _(
             "New customer %(customer)s created, with a walk-in lead owned by you. A call is scheduled for "

@@ -68,18 +68,31 @@
     var stepper = event.target.closest("[data-stepper]");
     if (stepper) markQuick(stepper);
   });
-  // First-response countdowns: the server computed the business minutes left; while the dealer is open
-  // they tick down once a minute (a closed dealer's clock is paused, so it stays still).
+  // First-response countdowns. The server wrote the text in the largest sensible unit; under two hours it
+  // reads in minutes, and those tick here once a minute: time left counts business minutes (a closed
+  // dealer's clock is paused), time late counts from the deadline, like the calendar.
   var started = Date.now();
+  function minutesText(clock, minutes, key) {
+    var count = clock.dataset.textMinutes.replace("%(count)s", minutes);
+    return clock.dataset[key].replace("%(time)s", count);
+  }
   function tick() {
     var elapsed = Math.floor((Date.now() - started) / 60000);
     document.querySelectorAll("[data-sla-minutes]").forEach(function (clock) {
-      var minutes = parseInt(clock.dataset.slaMinutes, 10) - (clock.dataset.slaRunning === "1" ? elapsed : 0);
       var value = clock.querySelector(".sla-value");
       if (!value) return;
-      value.textContent = minutes >= 0 ? minutes + " " + clock.dataset.labelLeft : -minutes + " " + clock.dataset.labelLate;
-      clock.classList.toggle("is-breached", minutes < 0);
-      clock.classList.toggle("is-close", minutes >= 0 && minutes <= 30);
+      var late = clock.dataset.slaLate !== undefined ? parseInt(clock.dataset.slaLate, 10) + elapsed : null;
+      if (late === null) {
+        var left = parseInt(clock.dataset.slaMinutes, 10) - (clock.dataset.slaRunning === "1" ? elapsed : 0);
+        if (left < 0) late = -left;
+        else if (left < 120) value.textContent = minutesText(clock, left, "textLeft");
+        clock.classList.toggle("is-close", left >= 0 && left <= 30);
+      }
+      if (late !== null) {
+        if (late < 120) value.textContent = minutesText(clock, late, "textLate");
+        clock.classList.add("is-breached");
+        clock.classList.remove("is-close");
+      }
     });
   }
   if (document.querySelector("[data-sla-minutes]")) window.setInterval(tick, 60000);

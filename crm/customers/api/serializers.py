@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core.names import staff_name
 from crm.customers import services
 from crm.customers.models import Channel, Consent, ContactPoint, Customer, Language, Vehicle
 from crm.customers.selectors import customers_for_user
@@ -159,7 +160,7 @@ class TimelineEventSerializer(serializers.Serializer):
     def get_actor(self, event) -> str | None:
         if event.actor is None:
             return None
-        return event.actor.get_full_name() or event.actor.get_username()
+        return staff_name(event.actor)
 
     def get_summary(self, event) -> str:
         return event_summary(event)

@@ -1,9 +1,8 @@
 """Template helpers of the bell."""
 
 from django import template
-from django.utils import timezone
-from django.utils.timesince import timesince
-from django.utils.translation import gettext as _
+
+from crm.core.humanize import relative_text
 
 register = template.Library()
 
@@ -19,12 +18,8 @@ KIND_ICONS = {
 
 @register.filter
 def ago(value) -> str:
-    """How long ago, in its largest unit only ("3 hours ago"); "just now" within the minute."""
-    if not value:
-        return ""
-    if (timezone.now() - value).total_seconds() < 60:
-        return _("just now")
-    return _("%(time)s ago") % {"time": timesince(value, depth=1)}
+    """How long ago, in the largest sensible unit ("3 hours ago"), by the rule every page uses."""
+    return relative_text(value) if value else ""
 
 
 @register.filter

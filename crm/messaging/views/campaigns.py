@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from crm.core.http import is_htmx
+from crm.core.names import staff_name
 from crm.messaging import permissions
 from crm.messaging.forms.campaigns import CampaignFilterForm, CampaignForm, SendBackForm
 from crm.messaging.models import Campaign, OutboxMessage, Purpose
@@ -84,7 +85,7 @@ def _campaign(request, campaign_id: int) -> Campaign:
 
 
 def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "—"
+    return staff_name(user) or "—"
 
 
 def _names(campaign: Campaign) -> Campaign:

@@ -1,5 +1,6 @@
 from django import template
 
+from crm.core.names import is_east_asian, staff_name
 from crm.network.models import Role
 
 register = template.Library()
@@ -17,9 +18,11 @@ def role_names(access) -> str:
 
 @register.filter
 def initials(user) -> str:
-    name = (user.get_full_name() or user.get_username() or "?").strip()
-    if any("\u4e00" <= char <= "\u9fff" for char in name):
-        return name[-2:] if len(name) > 2 else name
+    """The avatar's letters: a Chinese name's given name (its last two characters, as colleagues call each
+    other: 张伟 → 张伟, 欧阳明 → 阳明), else the first letters of the first two words (Grace Huang → GH)."""
+    name = staff_name(user).strip() or "?"
+    if is_east_asian(name):
+        return name[-2:]
     parts = name.split()
     return "".join(part[0] for part in parts[:2]).upper()
 

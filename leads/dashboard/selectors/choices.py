@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from crm.core.names import staff_name
 from crm.network.access import access_for, dealers_visible
 from crm.network.models import Role, RoleAssignment
 from leads.dashboard.selectors.filters import EXPORT_ROW_LIMIT, FunnelFilters, funnel_leads
@@ -58,7 +59,7 @@ def funnel_lead_rows(*, user, filters: FunnelFilters, limit: int = EXPORT_ROW_LI
             ", ".join(lead.models_of_interest),
             str(lead.get_stage_display()),
             lead.grade,
-            (lead.owner.get_full_name() or lead.owner.username) if lead.owner else "",
+            staff_name(lead.owner),
             lead.sla_due_at.astimezone(zone).replace(tzinfo=None) if lead.sla_due_at else None,
             lead.first_contact_at.astimezone(zone).replace(tzinfo=None) if lead.first_contact_at else None,
             lead.first_response_minutes,

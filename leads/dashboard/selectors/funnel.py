@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.names import person_name
 from leads.dashboard.selectors.cohort import (
     approved_verdicts,
     breakdown,
@@ -140,12 +141,13 @@ def funnel_figures(*, user, filters: FunnelFilters) -> FunnelFigures:
         filters,
         cohort_sql,
         key_sql="l.owner_id",
-        label_sql="coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.username)",
+        # The name's parts, put in reading order by the one rule in crm.core.names.
+        label_sql="concat_ws(chr(31), u.first_name, u.last_name, u.username)",
         label_join="LEFT JOIN auth_user AS u ON u.id = k.key",
         param="owner",
         labeller=lambda key, label: (
             {"owner": UNASSIGNED if key is None else key},
-            label or str(_("Unassigned")),
+            _owner_label(label) or str(_("Unassigned")),
         ),
         drill=lambda key: {"owner": UNASSIGNED if key is None else str(key)},
     )
@@ -192,6 +194,15 @@ def funnel_figures(*, user, filters: FunnelFilters) -> FunnelFigures:
         trend_unit=trend_unit,
         traffic=traffic,
     )
+
+
+def _owner_label(parts: str | None) -> str:
+    """The breakdown query's "given, family, username" (joined by the unit separator) as a name to read:
+    "张伟", "Grace Huang", or the username."""
+    if not parts:
+        return ""
+    given, family, username = parts.split("\x1f")
+    return person_name(given=given, family=family) or username
 
 
 def _count_distinct_leads() -> Count:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crm.core.names import customer_name
 from crm.core.scope import network_wide
 from crm.messaging.services.notifications import staff_notify
 from crm.network.models import RoleAssignment
@@ -143,7 +144,7 @@ def _digest_message(contents: dict, dealer: DealerClock, now: datetime) -> dict:
     def follow_up_line(follow_up):
         return {
             "when": when(follow_up.due_at, dealer, now),
-            "name": follow_up.lead.customer.name,
+            "name": customer_name(follow_up.lead.customer),
             "what": follow_up.get_reason_display(),
             "url": site_url(lead_path(follow_up.lead_id)),
         }
@@ -152,7 +153,7 @@ def _digest_message(contents: dict, dealer: DealerClock, now: datetime) -> dict:
         due = lead.sla_due_at
         return {
             "when": when(due, dealer, now) if due else "",
-            "name": lead.customer.name,
+            "name": customer_name(lead.customer),
             "what": lead.source.name if lead.source else lead.get_type_display(),
             "url": site_url(lead_path(lead.id)),
         }

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from crm.core.names import customer_name, staff_name
 from leads import sla
 from leads.models import FollowUp, Lead
 from leads.services.common import CALLBACK_REASONS
@@ -43,7 +44,7 @@ def follow_ups_remind(*, dealers: dict[int, DealerClock], now: datetime, limit: 
 
     def compose(follow_up: FollowUp, user, *, is_owner: bool) -> dict:
         lead, dealer = follow_up.lead, dealers[follow_up.dealer_id]
-        values = {"time": when(follow_up.due_at, dealer, now), "customer": lead.customer.name}
+        values = {"time": when(follow_up.due_at, dealer, now), "customer": customer_name(lead.customer)}
         title = (
             _("Follow-up at %(time)s: %(customer)s")
             if is_owner
@@ -95,7 +96,7 @@ def sla_due_remind(*, dealers: dict[int, DealerClock], now: datetime, limit: int
 
     def compose(lead: Lead, user, *, is_owner: bool) -> dict:
         dealer = dealers[lead.dealer_id]
-        values = {"time": when(lead.sla_due_at, dealer, now), "customer": lead.customer.name}
+        values = {"time": when(lead.sla_due_at, dealer, now), "customer": customer_name(lead.customer)}
         minutes = max(0, int((lead.sla_due_at - now).total_seconds() // 60))
         if is_owner:
             title = _("First response due at %(time)s: %(customer)s") % values
@@ -117,9 +118,9 @@ def sla_due_remind(*, dealers: dict[int, DealerClock], now: datetime, limit: int
 
 
 def _escalation(lead: Lead, dealer: DealerClock, now: datetime) -> dict:
-    owner = (lead.owner.get_full_name() or lead.owner.get_username()) if lead.owner else _("nobody")
+    owner = staff_name(lead.owner) or _("nobody")
     return {
-        "customer": lead.customer.name,
+        "customer": customer_name(lead.customer),
         "dealer": dealer.name,
         "due": when(lead.sla_due_at, dealer, now),
         "arrived": when(lead.arrived_at, dealer, now),
