@@ -313,14 +313,17 @@ def team_day(*, user, dealer) -> dict:
     ):
         members[by_id].last_contact_at = last
 
+    waiting_unowned = leads.filter(waiting, owner__isnull=True).exclude(acceptance=Lead.Acceptance.PENDING)
     unowned = list(
-        leads.filter(waiting, owner__isnull=True)
-        .exclude(acceptance=Lead.Acceptance.PENDING)
-        .select_related("customer", "dealer", "source")
-        .order_by("sla_due_at")[:TEAM_LIST_LIMIT]
+        waiting_unowned.select_related("customer", "dealer", "source").order_by("sla_due_at")[
+            :TEAM_LIST_LIMIT
+        ]
     )
     for lead in unowned:
         lead.clock = sla_clock(lead, now)
+    unowned_counts = waiting_unowned.aggregate(
+        total=Count("id"), breached=Count("id", filter=Q(sla_due_at__lt=now))
+    )
     most_overdue = list(
         follow_ups.filter(due_at__lt=now)
         .select_related("lead__customer", "assigned_to")
@@ -333,15 +336,13 @@ def team_day(*, user, dealer) -> dict:
     return {
         "team": team,
         "unowned": unowned,
-        "unowned_count": leads.filter(waiting, owner__isnull=True)
-        .exclude(acceptance=Lead.Acceptance.PENDING)
-        .count(),
+        "unowned_count": unowned_counts["total"],
         "pending_acceptance": leads.filter(acceptance=Lead.Acceptance.PENDING).count(),
         "most_overdue": most_overdue,
         "totals": {
             "overdue_follow_ups": sum(m.overdue_follow_ups for m in team),
-            "waiting_first_response": sum(m.waiting_first_response for m in team),
-            "breached": sum(m.breached for m in team),
+            "waiting_first_response": sum(m.waiting_first_response for m in team) + unowned_counts["total"],
+            "breached": sum(m.breached for m in team) + unowned_counts["breached"],
             "visits_today": sum(m.visits_today for m in team),
         },
         "now": now,

@@ -50,6 +50,7 @@ def test_the_team_view_counts_each_salespersons_overdue_follow_ups_and_uncontact
     assert rows["colleague"].overdue_follow_ups == 0
     assert response.context["team"][0].person == shop["seller"]  # most behind first
     assert [lead.customer.name for lead in response.context["unowned"]] == ["没人管"]
+    assert response.context["totals"]["waiting_first_response"] == 3  # two of the seller's, one nobody's
     page = response.content.decode()
     assert f"?owner={shop['seller'].id}&amp;overdue=on" in page
 
