@@ -39,3 +39,12 @@ class ContactPointExists(ApplicationError):
     code = "contact_point_exists"
     status = 409
     default_message = _("The customer already has this contact point.")
+
+
+class ImplausibleBirthday(ApplicationError):
+    code = "implausible_birthday"
+    default_message = _("A birthday lies between 1900-01-01 and today.")
+
+    def __init__(self, message=None, *, extra: dict | None = None):
+        super().__init__(message, extra=extra)
+        self.extra.setdefault("fields", {"birthday": [str(self.message)]})

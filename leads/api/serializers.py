@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core import api
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
 from leads.models import (
@@ -77,11 +78,12 @@ class LeadCustomerSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(api.ModelSerializer):
     customer = LeadCustomerSerializer(read_only=True)
     owner = PersonSerializer(read_only=True, allow_null=True)
     dealer_name = serializers.CharField(source="dealer.name", read_only=True)
     source_name = serializers.CharField(source="source.name", read_only=True, allow_null=True, default=None)
+    grade = api.BlankAsNullChoiceField(choices=Grade.choices, help_text=_("null: not graded yet"))
 
     class Meta:
         model = Lead
@@ -128,14 +130,16 @@ class LeadDetailSerializer(LeadSerializer):
         read_only_fields = fields
 
 
-class ContactAttemptSerializer(serializers.ModelSerializer):
+class ContactAttemptSerializer(api.ModelSerializer):
     class Meta:
         model = ContactAttempt
         fields = ["id", "lead", "channel", "outcome", "note", "at", "is_verified", "by"]
         read_only_fields = fields
 
 
-class ShowroomVisitSerializer(serializers.ModelSerializer):
+class ShowroomVisitSerializer(api.ModelSerializer):
+    grade = api.BlankAsNullChoiceField(choices=Grade.choices, help_text=_("null: not graded at the visit"))
+
     class Meta:
         model = ShowroomVisit
         fields = [
@@ -163,14 +167,14 @@ class VisitResultSerializer(serializers.Serializer):
     owned_by = PersonSerializer(allow_null=True)
 
 
-class TestDriveSerializer(serializers.ModelSerializer):
+class TestDriveSerializer(api.ModelSerializer):
     class Meta:
         model = TestDrive
         fields = ["id", "lead", "demo_car", "starts_at", "ends_at", "status", "outcome"]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(api.ModelSerializer):
     class Meta:
         model = Order
         fields = [
@@ -192,7 +196,7 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LostVerdictSerializer(serializers.ModelSerializer):
+class LostVerdictSerializer(api.ModelSerializer):
     class Meta:
         model = LostVerdict
         fields = [
@@ -274,7 +278,7 @@ class ContactAttemptInputSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices)
     outcome = serializers.ChoiceField(choices=ContactAttempt.Outcome.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = api.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -284,8 +288,8 @@ class VisitInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     party_size = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    arrived_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    left_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    arrived_at = api.DateTimeField(required=False, allow_null=True, default=None)
+    left_at = api.DateTimeField(required=False, allow_null=True, default=None)
     models_of_interest = serializers.ListField(
         child=serializers.CharField(max_length=60), max_length=10, default=list
     )
@@ -331,7 +335,7 @@ class TestDriveInputSerializer(serializers.Serializer):
     demo_car = ScopedPrimaryKeyField(
         scope=lambda context: DemoCar.objects.filter(dealer_id=context["lead"].dealer_id, is_active=True)
     )
-    starts_at = serializers.DateTimeField()
+    starts_at = api.DateTimeField()
     minutes = serializers.IntegerField(min_value=10, max_value=240, default=30)
 
 
@@ -343,14 +347,14 @@ class OrderQuoteInputSerializer(serializers.Serializer):
     discount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
     add_ons = serializers.ListField(child=serializers.DictField(), max_length=20, default=list)
     deposit = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
-    promised_delivery_on = serializers.DateField(required=False, allow_null=True, default=None)
+    promised_delivery_on = api.DateField(required=False, allow_null=True, default=None)
 
 
 class OrderPlaceInputSerializer(serializers.Serializer):
     deposit = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    promised_delivery_on = serializers.DateField(required=False, allow_null=True, default=None)
+    promised_delivery_on = api.DateField(required=False, allow_null=True, default=None)
 
 
 class OrderDeliverInputSerializer(serializers.Serializer):

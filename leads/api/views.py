@@ -9,6 +9,7 @@ from rest_framework import mixins, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from crm.core import api
 from crm.core.api import ErrorSerializer, IdCursorPagination, etag_for
 from crm.core.exceptions import NotFound
 from crm.customers.api.filters import AllowListOrderingFilter
@@ -54,7 +55,7 @@ _ETAG = OpenApiParameter(
 )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(api.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
     type = django_filters.ChoiceFilter(choices=LeadType.choices)
@@ -83,7 +84,11 @@ class LeadListAPI(mixins.ListModelMixin, LeadsAPIView):
             return Lead.objects.none()
         return selectors.leads_for_user(user=self.request.user)
 
-    @extend_schema(tags=["leads"], summary=_("Leads you can see"))
+    @extend_schema(
+        tags=["leads"],
+        summary=_("Leads you can see"),
+        responses={200: s.LeadSerializer(many=True), **api.QUERY_ERRORS},
+    )
     def get(self, request):
         return self.list(request)
 

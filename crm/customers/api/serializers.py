@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core import api
 from crm.customers import services
 from crm.customers.models import Channel, Consent, ContactPoint, Customer, Language, Vehicle
 from crm.customers.selectors import customers_for_user
@@ -76,14 +77,14 @@ class DealerRefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class ContactPointSerializer(serializers.ModelSerializer):
+class ContactPointSerializer(api.ModelSerializer):
     class Meta:
         model = ContactPoint
         fields = ["id", "kind", "value", "label", "is_primary", "is_invalid", "created_at"]
         read_only_fields = fields
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(api.ModelSerializer):
     dealer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -95,14 +96,14 @@ class ConsentSerializer(serializers.ModelSerializer):
 class DealerLinkSerializer(serializers.Serializer):
     dealer = DealerRefSerializer(read_only=True)
     reason = serializers.CharField(read_only=True)
-    first_seen_at = serializers.DateTimeField(read_only=True)
-    last_seen_at = serializers.DateTimeField(read_only=True)
+    first_seen_at = api.DateTimeField(read_only=True)
+    last_seen_at = api.DateTimeField(read_only=True)
 
 
 _CUSTOMER_FIELDS = ["id", *services.CUSTOMER_EDITABLE_FIELDS, "version", "created_at", "updated_at"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(api.ModelSerializer):
     """A row of the customer list: the record and its primary phone, nothing that would fetch more."""
 
     primary_phone = serializers.SerializerMethodField()
@@ -118,7 +119,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return phones[0].value if phones else None
 
 
-class CustomerDetailSerializer(serializers.ModelSerializer):
+class CustomerDetailSerializer(api.ModelSerializer):
     contact_points = ContactPointSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
     vehicles = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -149,7 +150,7 @@ class CustomerResolutionSerializer(CustomerDetailSerializer):
 class TimelineEventSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.CharField(read_only=True)
-    occurred_at = serializers.DateTimeField(read_only=True)
+    occurred_at = api.DateTimeField(read_only=True)
     dealer = DealerRefSerializer(read_only=True, allow_null=True)
     actor = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
@@ -165,7 +166,7 @@ class TimelineEventSerializer(serializers.Serializer):
         return event_summary(event)
 
 
-class VehicleSerializer(serializers.ModelSerializer):
+class VehicleSerializer(api.ModelSerializer):
     owner = serializers.SerializerMethodField()
 
     class Meta:
@@ -202,7 +203,7 @@ class CustomerDetailsInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
     name = serializers.CharField(max_length=200)
     contact_person = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = api.DateField(required=False, allow_null=True)
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     province = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -255,7 +256,7 @@ class VehicleDetailsInputSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=1950, max_value=2100, required=False, allow_null=True)
     colour = serializers.CharField(max_length=40, required=False, allow_blank=True)
     plate = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    purchase_date = serializers.DateField(required=False, allow_null=True)
+    purchase_date = api.DateField(required=False, allow_null=True)
 
 
 class VehicleCreateSerializer(WorkingDealerMixin, VehicleDetailsInputSerializer):

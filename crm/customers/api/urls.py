@@ -2,19 +2,19 @@
 
 from django.urls import path
 
-from crm.customers.api import views as api
+from crm.customers.api import views
 
 app_name = "api"
 urlpatterns = [
-    path("customers/", api.CustomerListAPI.as_view(), name="customer-list"),
-    path("customers/<int:pk>/", api.CustomerDetailAPI.as_view(), name="customer-detail"),
-    path("customers/<int:pk>/timeline/", api.CustomerTimelineAPI.as_view(), name="customer-timeline"),
+    path("customers/", views.CustomerListAPI.as_view(), name="customer-list"),
+    path("customers/<int:pk>/", views.CustomerDetailAPI.as_view(), name="customer-detail"),
+    path("customers/<int:pk>/timeline/", views.CustomerTimelineAPI.as_view(), name="customer-timeline"),
     path(
         "customers/<int:pk>/contact-points/",
-        api.CustomerContactPointsAPI.as_view(),
+        views.CustomerContactPointsAPI.as_view(),
         name="customer-contact-points",
     ),
-    path("customers/<int:pk>/consents/", api.CustomerConsentsAPI.as_view(), name="customer-consents"),
-    path("vehicles/", api.VehicleListAPI.as_view(), name="vehicle-list"),
-    path("vehicles/<int:pk>/", api.VehicleDetailAPI.as_view(), name="vehicle-detail"),
+    path("customers/<int:pk>/consents/", views.CustomerConsentsAPI.as_view(), name="customer-consents"),
+    path("vehicles/", views.VehicleListAPI.as_view(), name="vehicle-list"),
+    path("vehicles/<int:pk>/", views.VehicleDetailAPI.as_view(), name="vehicle-detail"),
 ]

@@ -1,6 +1,7 @@
 """Identity resolution: is this person already a customer anywhere in the network?"""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from crm.core.exceptions import PermissionDenied
 from crm.core.scope import network_wide, scope_current
 from crm.customers import events
+from crm.customers.exceptions import ImplausibleBirthday
 from crm.customers.models import ContactPoint, Customer, CustomerDealer, DuplicateCandidate
 from crm.customers.normalize import digits, email_normalize, phone_normalize
 from crm.network.access import access_for
@@ -29,6 +31,16 @@ CUSTOMER_EDITABLE_FIELDS = (
     "street",
     "postal_code",
 )
+
+
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+
+def customer_details_check(details: dict) -> None:
+    """The details a person can have: a birthday between 1900-01-01 and today (ImplausibleBirthday)."""
+    birthday = details.get("birthday")
+    if birthday is not None and not EARLIEST_BIRTHDAY <= birthday <= timezone.localdate():
+        raise ImplausibleBirthday()
 
 
 @dataclass
@@ -120,6 +132,7 @@ def customer_resolve(
     unknown = set(details) - set(CUSTOMER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    customer_details_check(details)
     _lock_identity_keys(phones_e164 + emails_clean)
 
     existing_id = identity_match(phones=phones_e164, emails=emails_clean)

@@ -11,7 +11,7 @@ from crm.customers import events
 from crm.customers.exceptions import ConsentWithdrawn, ContactPointExists, VinAlreadyRegistered
 from crm.customers.models import Consent, ContactPoint, Customer, CustomerDealer, Vehicle
 from crm.customers.normalize import email_normalize, phone_normalize, plate_normalize, vin_normalize
-from crm.customers.services.identity import CUSTOMER_EDITABLE_FIELDS
+from crm.customers.services.identity import CUSTOMER_EDITABLE_FIELDS, customer_details_check
 from crm.network.access import access_for
 from crm.network.models import Dealer
 from crm.timeline.models import TimelineEvent
@@ -31,6 +31,7 @@ def customer_update(*, customer: Customer, by, expected_version: int, changes: d
     unknown = set(changes) - set(CUSTOMER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown customer fields: {sorted(unknown)}")
+    customer_details_check(changes)
     changed = {k: v for k, v in changes.items() if getattr(customer, k) != v}
     updated = Customer.objects.filter(
         id=customer.id, version=expected_version, merged_into__isnull=True
