@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from crm.core.api_views import RedocView, SwaggerView
 
 urlpatterns = [
     path("", include("crm.network.urls")),
@@ -13,10 +15,16 @@ urlpatterns = [
     path("leads/call-centre/", include("leads.call_centre.urls")),
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
-    path("api/v1/", include("crm.customers.api_urls")),
+    path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ an unknown URL (or an id the route's converter refuses), or a request refused before any view,
+# answers JSON in the API's error shape.
+handler400 = "crm.core.api_views.bad_request"
+handler404 = "crm.core.api_views.not_found"
+handler500 = "crm.core.api_views.server_error"

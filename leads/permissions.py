@@ -30,6 +30,12 @@ def can_read_leads(access) -> bool:
     return access.is_authenticated and access.has_role(*READ_ROLES)
 
 
+def can_use_leads_api(access, *, writes: bool) -> bool:
+    """Who may call the funnel's API: those who read leads; a write also needs a role that changes dealer
+    data (OEM regional managers and auditors only read). Each service then checks its own rule."""
+    return can_read_leads(access) and (not writes or not access.is_read_only)
+
+
 def can_log_visits(access) -> bool:
     return bool(access.dealers_where(*SALES_ROLES))
 

@@ -10,9 +10,15 @@ The core knows no higher app, so the question "which scope does this user get" i
 forgets to answer fails loudly instead of running with a wrong scope.
 """
 
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import View, defaults
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.generics import GenericAPIView
 
 from crm.core.scope import Scope, scope_apply
+
+API_PREFIX = "/api/"
 
 
 class ScopedAPIView(GenericAPIView):
@@ -28,3 +34,42 @@ class ScopedAPIView(GenericAPIView):
         # statement, and the scope is then derived from exactly the user the view acts for.
         # scope_apply() refuses to run outside a transaction (ScopeMissing): fail closed.
         scope_apply(scope=self.request_scope(request))
+
+
+def bad_request(request, exception):
+    """The project's 400: the API's error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        body = {"message": str(exception) or _("Bad request."), "code": "bad_request", "extra": {}}
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def not_found(request, exception):
+    """The project's 404: the API's error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"message": _("Not found."), "code": "not_found", "extra": {}}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """The project's 500: the API's error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        body = {"message": _("Something went wrong on our side."), "code": "server_error", "extra": {}}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
+
+
+class _PlainOptions:
+    """OPTIONS answered as Django does (an Allow header): the documentation pages render only through an
+    HTML template, which DRF's OPTIONS description has none of (it failed with 500)."""
+
+    def options(self, request, *args, **kwargs):
+        return View.options(self, request, *args, **kwargs)
+
+
+class SwaggerView(_PlainOptions, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(_PlainOptions, SpectacularRedocView):
+    pass

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.core import api
 from crm.core.api import ErrorSerializer
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
@@ -155,7 +156,7 @@ class IntakeResultSerializer(serializers.Serializer):
 
 
 class WebFormIntakeAPI(PublicIntakeAPIView):
-    parser_classes = [JSONParser]
+    parser_classes = [api.JSONParser]
 
     @extend_schema(
         tags=["intake"],

@@ -8,9 +8,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core import api
+from crm.core.exceptions import NotFound
 from crm.core.names import staff_name
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role, RoleAssignment
+from crm.network.exceptions import DealerChoiceRequired
+from crm.network.models import SALES_ROLES, Dealer, RoleAssignment
+from crm.network.selectors import acting_dealer
+from leads.exceptions import NotContactable
 from leads.models import (
     Campaign,
     ContactAttempt,
@@ -25,9 +30,9 @@ from leads.models import (
     Stage,
     TestDrive,
 )
+from leads.services.capture import contact_points_required
 
 User = get_user_model()
-SALES_ROLES = (Role.SALESPERSON, Role.SALES_MANAGER)
 
 
 def sales_staff(dealer_ids) -> "serializers.QuerySet":
@@ -36,6 +41,22 @@ def sales_staff(dealer_ids) -> "serializers.QuerySet":
         dealer_id__in=list(dealer_ids), role__in=SALES_ROLES, is_active=True
     ).values("user_id")
     return User.objects.filter(is_active=True, id__in=holders)
+
+
+def _acting_dealer(context, attrs) -> Dealer:
+    """The dealer the request is for: the one named, else the caller's only sales dealer — the same rule as
+    the pages (crm.network.selectors.acting_dealer); several and none named is a 400 listing the choices."""
+    named = attrs.get("dealer")
+    try:
+        return acting_dealer(
+            user=context["request"].user, roles=SALES_ROLES, wanted=named.id if named is not None else None
+        )
+    except DealerChoiceRequired as error:
+        raise serializers.ValidationError({"dealer": [str(error.message)]}, code=error.code) from error
+    except NotFound as error:
+        raise serializers.ValidationError(
+            {"dealer": [_("You hold no sales role at a dealer where this could be recorded.")]}, code="no_dealer"
+        ) from error
 
 
 def _caller_dealer_ids(context) -> list[int]:
@@ -78,11 +99,12 @@ class LeadCustomerSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(api.ModelSerializer):
     customer = LeadCustomerSerializer(read_only=True)
     owner = PersonSerializer(read_only=True, allow_null=True)
     dealer_name = serializers.CharField(source="dealer.name", read_only=True)
     source_name = serializers.CharField(source="source.name", read_only=True, allow_null=True, default=None)
+    grade = api.BlankAsNullChoiceField(choices=Grade.choices, help_text=_("null: not graded yet"))
 
     class Meta:
         model = Lead
@@ -129,14 +151,16 @@ class LeadDetailSerializer(LeadSerializer):
         read_only_fields = fields
 
 
-class ContactAttemptSerializer(serializers.ModelSerializer):
+class ContactAttemptSerializer(api.ModelSerializer):
     class Meta:
         model = ContactAttempt
         fields = ["id", "lead", "channel", "outcome", "note", "at", "is_verified", "by"]
         read_only_fields = fields
 
 
-class ShowroomVisitSerializer(serializers.ModelSerializer):
+class ShowroomVisitSerializer(api.ModelSerializer):
+    grade = api.BlankAsNullChoiceField(choices=Grade.choices, help_text=_("null: not graded at the visit"))
+
     class Meta:
         model = ShowroomVisit
         fields = [
@@ -164,14 +188,14 @@ class VisitResultSerializer(serializers.Serializer):
     owned_by = PersonSerializer(allow_null=True)
 
 
-class TestDriveSerializer(serializers.ModelSerializer):
+class TestDriveSerializer(api.ModelSerializer):
     class Meta:
         model = TestDrive
         fields = ["id", "lead", "demo_car", "starts_at", "ends_at", "status", "outcome"]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(api.ModelSerializer):
     class Meta:
         model = Order
         fields = [
@@ -193,7 +217,7 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LostVerdictSerializer(serializers.ModelSerializer):
+class LostVerdictSerializer(api.ModelSerializer):
     class Meta:
         model = LostVerdict
         fields = [
@@ -249,13 +273,11 @@ class LeadCreateSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        dealer_ids = _caller_dealer_ids(self.context)
-        if "dealer" not in attrs:
-            if len(dealer_ids) != 1:
-                raise serializers.ValidationError({"dealer": [_("Choose the dealer.")]})
-            attrs["dealer"] = Dealer.objects.get(id=dealer_ids[0])
-        if not attrs["phones"] and not attrs["emails"]:
-            raise serializers.ValidationError({"phones": [_("Give a phone number or an email address.")]})
+        attrs["dealer"] = _acting_dealer(self.context, attrs)
+        try:
+            contact_points_required(phones=attrs["phones"], emails=attrs["emails"])
+        except NotContactable as error:
+            raise serializers.ValidationError({"phones": [str(error.message)]}, code=error.code) from error
         dealer_id = attrs["dealer"].id
         for name in ("source", "campaign"):
             related = attrs.get(name)
@@ -275,7 +297,7 @@ class ContactAttemptInputSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices)
     outcome = serializers.ChoiceField(choices=ContactAttempt.Outcome.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = api.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -285,8 +307,8 @@ class VisitInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     party_size = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    arrived_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    left_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    arrived_at = api.DateTimeField(required=False, allow_null=True, default=None)
+    left_at = api.DateTimeField(required=False, allow_null=True, default=None)
     models_of_interest = serializers.ListField(
         child=serializers.CharField(max_length=60), max_length=10, default=list
     )
@@ -295,11 +317,7 @@ class VisitInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if "dealer" not in attrs:
-            dealer_ids = _caller_dealer_ids(self.context)
-            if len(dealer_ids) != 1:
-                raise serializers.ValidationError({"dealer": [_("Choose the dealer.")]})
-            attrs["dealer"] = Dealer.objects.get(id=dealer_ids[0])
+        attrs["dealer"] = _acting_dealer(self.context, attrs)
         return attrs
 
 
@@ -332,7 +350,7 @@ class TestDriveInputSerializer(serializers.Serializer):
     demo_car = ScopedPrimaryKeyField(
         scope=lambda context: DemoCar.objects.filter(dealer_id=context["lead"].dealer_id, is_active=True)
     )
-    starts_at = serializers.DateTimeField()
+    starts_at = api.DateTimeField()
     minutes = serializers.IntegerField(min_value=10, max_value=240, default=30)
 
 
@@ -344,14 +362,14 @@ class OrderQuoteInputSerializer(serializers.Serializer):
     discount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
     add_ons = serializers.ListField(child=serializers.DictField(), max_length=20, default=list)
     deposit = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
-    promised_delivery_on = serializers.DateField(required=False, allow_null=True, default=None)
+    promised_delivery_on = api.DateField(required=False, allow_null=True, default=None)
 
 
 class OrderPlaceInputSerializer(serializers.Serializer):
     deposit = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    promised_delivery_on = serializers.DateField(required=False, allow_null=True, default=None)
+    promised_delivery_on = api.DateField(required=False, allow_null=True, default=None)
 
 
 class OrderDeliverInputSerializer(serializers.Serializer):

@@ -9,30 +9,30 @@ from rest_framework import mixins, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from crm.core import api
 from crm.core.api import ErrorSerializer, IdCursorPagination, etag_for
 from crm.core.exceptions import NotFound
 from crm.customers.api.filters import AllowListOrderingFilter
 from crm.network.access import access_for
 from crm.network.api import AccessScopedAPIView
-from leads import selectors, services
+from leads import permissions, selectors, services
 from leads.api import serializers as s
 from leads.models import Grade, Lead, LeadType, LostVerdict, Order, Stage
 
 
-class CanWriteLeadsOrReadOnly(BasePermission):
-    """Everyone in scope reads; OEM regional managers and auditors never change dealer data."""
+class CanUseLeadsAPI(BasePermission):
+    """The funnel's own rule (leads.permissions): those who read leads; writes not for read-only roles."""
 
     message = _("You are not allowed to do this.")
 
     def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        access = access_for(request.user)
-        return access.is_authenticated and not access.is_read_only and bool(access.roles)
+        return permissions.can_use_leads_api(
+            access_for(request.user), writes=request.method not in SAFE_METHODS
+        )
 
 
 class LeadsAPIView(AccessScopedAPIView):
-    permission_classes = [IsAuthenticated, CanWriteLeadsOrReadOnly]
+    permission_classes = [IsAuthenticated, CanUseLeadsAPI]
 
     def lead(self, pk: int) -> Lead:
         """The lead if the caller may see it; missing and forbidden are both 404."""
@@ -54,7 +54,7 @@ _ETAG = OpenApiParameter(
 )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(api.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
     type = django_filters.ChoiceFilter(choices=LeadType.choices)
@@ -83,7 +83,11 @@ class LeadListAPI(mixins.ListModelMixin, LeadsAPIView):
             return Lead.objects.none()
         return selectors.leads_for_user(user=self.request.user)
 
-    @extend_schema(tags=["leads"], summary=_("Leads you can see"))
+    @extend_schema(
+        tags=["leads"],
+        summary=_("Leads you can see"),
+        responses={200: s.LeadSerializer(many=True), **api.QUERY_ERRORS},
+    )
     def get(self, request):
         return self.list(request)
 

@@ -120,6 +120,10 @@ def funnel(request):
     viewer = _viewer(request)
     form = _form(request)
     context = {"form": form, "viewer": viewer, "periods": PERIODS, "lead_types": LeadType.choices}
+    if not form.is_valid():
+        # Say what was wrong, and show the default period's figures rather than an empty page.
+        context["refused_form"] = form
+        form = FunnelFilterForm({}, user=request.user)
     if form.is_valid():
         figures = selectors.funnel_figures(user=request.user, filters=form.filters())
         query = _dashboard_query(form, figures.filters)

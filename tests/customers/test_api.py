@@ -1,4 +1,5 @@
-from datetime import timedelta
+import base64
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -558,3 +559,95 @@ def test_browsable_api_renders_for_a_signed_in_user():
     client = client_for(staff(Role.SALESPERSON, dealer=dealer))
     assert client.get(CUSTOMERS, HTTP_ACCEPT="text/html").status_code == 200
     assert client.get(customer_url(customer.id), HTTP_ACCEPT="text/html").status_code == 200
+
+
+# --- Dates, times and cursors the database could not hold ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-01T00:00:00+16:00",  # PostgreSQL refuses offsets from 16 hours on
+        "2026-01-01T00:00:00-14:30",  # no time zone is that far west
+        "0001-01-01T00:00:00+01:00",  # year 0 once in UTC
+        "9999-12-31T23:59:59-01:00",  # year 10000 once in UTC
+        "1899-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+    ],
+)
+def test_an_implausible_or_malformed_updated_since_is_a_400_naming_it(value):
+    seller = staff(Role.SALESPERSON, dealer=DealerFactory())
+    response = client_for(seller).get(CUSTOMERS, {"updated_since": value})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert set(body) == {"message", "code", "extra"}
+    assert list(body["extra"]["fields"]) == ["updated_since"]
+    assert "updated_since" in body["message"]
+
+
+def test_updated_since_with_a_far_but_real_offset_filters_by_the_instant():
+    dealer = DealerFactory()
+    seller = staff(Role.SALESPERSON, dealer=dealer)
+    customer = CustomerFactory(dealer=dealer)
+    with network_wide(reason="test"):
+        Customer.objects.filter(id=customer.id).update(updated_at=datetime(2026, 1, 1, 10, tzinfo=UTC))
+    client = client_for(seller)
+    # 2026-01-02 00:00 at +14:00 is 2026-01-01 10:00 UTC.
+    assert ids(client.get(CUSTOMERS, {"updated_since": "2026-01-02T00:00:00+14:00"})) == [customer.id]
+    assert ids(client.get(CUSTOMERS, {"updated_since": "2026-01-02T00:00:01+14:00"})) == []
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "aurora",  # not base64
+        base64.b64encode(b"p=abc").decode(),  # a position that is no id
+        base64.b64encode(b"p=1800-01-01").decode(),
+    ],
+)
+def test_a_cursor_we_did_not_issue_is_a_400_naming_it(cursor, two_dealers):
+    _, _, seller_a, _, _ = two_dealers
+    response = client_for(seller_a).get(CUSTOMERS, {"cursor": cursor})
+    assert response.status_code == 400, response.content
+    assert list(response.json()["extra"]["fields"]) == ["cursor"]
+
+
+def test_a_forged_timeline_cursor_with_an_impossible_time_is_a_400(two_dealers):
+    _, _, seller_a, mine, _ = two_dealers
+    forged = base64.b64encode(b"p=2026-01-01 00:00:00+16:00").decode()
+    response = client_for(seller_a).get(customer_url(mine[0].id, "timeline/"), {"cursor": forged})
+    assert response.status_code == 400 and list(response.json()["extra"]["fields"]) == ["cursor"]
+
+
+@pytest.mark.parametrize("birthday", ["0001-01-01", "9999-12-31", "1899-12-31", "tomorrow"])
+def test_an_implausible_birthday_is_refused_beside_the_field_and_nothing_changes(birthday):
+    dealer = DealerFactory()
+    seller = staff(Role.SALESPERSON, dealer=dealer)
+    customer = CustomerFactory(dealer=dealer)
+    if birthday == "tomorrow":
+        birthday = (timezone.localdate() + timedelta(days=1)).isoformat()
+    client = client_for(seller)
+    created = client.post(
+        CUSTOMERS, {"name": "New", "phones": ["13600009999"], "birthday": birthday}, format="json"
+    )
+    assert created.status_code == 400 and list(created.json()["extra"]["fields"]) == ["birthday"]
+    changed = client.patch(
+        customer_url(customer.id), {"birthday": birthday}, HTTP_IF_MATCH='"1"', format="json"
+    )
+    assert changed.status_code == 400 and list(changed.json()["extra"]["fields"]) == ["birthday"]
+    assert fetch(Customer, id=customer.id).version == 1
+    assert count(Customer) == 1
+
+
+def test_times_are_answered_in_utc_so_no_local_mean_time_offset_leaks():
+    dealer = DealerFactory()
+    seller = staff(Role.SALESPERSON, dealer=dealer)
+    customer = CustomerFactory(dealer=dealer)
+    with network_wide(reason="test"):
+        # Asia/Shanghai kept local mean time (+08:05:43) until 1901.
+        Customer.objects.filter(id=customer.id).update(created_at=datetime(1900, 6, 1, 12, tzinfo=UTC))
+    body = client_for(seller).get(customer_url(customer.id)).json()
+    assert body["created_at"] == "1900-06-01T12:00:00Z"
+    assert body["updated_at"].endswith("Z")

@@ -1,13 +1,16 @@
+from datetime import date, timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from crm.core.exceptions import ConcurrentEdit, PermissionDenied
 from crm.core.scope import network_wide, scoped
-from crm.customers.exceptions import ConsentWithdrawn, InvalidVin, VinAlreadyRegistered
+from crm.customers.exceptions import ConsentWithdrawn, InvalidBirthday, InvalidVin, VinAlreadyRegistered
 from crm.customers.models import Consent, Customer, Vehicle
 from crm.customers.normalize import phone_normalize, vin_normalize
 from crm.customers.selectors import customer_history, customer_search, search_query_parse
-from crm.customers.services import consent_record, customer_update, vehicle_register
+from crm.customers.services import consent_record, customer_resolve, customer_update, vehicle_register
 from crm.network.access import access_for
 from crm.network.models import Role
 from tests.factories import CustomerFactory, DealerFactory, VehicleFactory, make_vin, staff
@@ -152,3 +155,21 @@ def test_search_finds_by_phone_tail_name_plate_and_vin_within_scope(shop):
         for text in ("2222", "13811112222", "王", "沪A99999", vehicle.vin[-8:]):
             _, found = customer_search(user=seller, text=text)
             assert [c.id for c in found] == [customer.id], text
+
+
+@pytest.mark.parametrize("which", ["tomorrow", "1899"])
+def test_a_birthday_in_the_future_or_before_1900_is_refused_and_nothing_is_written(shop, which):
+    dealer, seller = shop
+    customer = CustomerFactory(dealer=dealer)
+    today = timezone.localdate()
+    birthday = today + timedelta(days=1) if which == "tomorrow" else date(1899, 12, 31)
+    with pytest.raises(InvalidBirthday) as error, as_user(seller):
+        customer_update(customer=customer, by=seller, expected_version=1, changes={"birthday": birthday})
+    assert error.value.field == "birthday"
+    with pytest.raises(InvalidBirthday), as_user(seller):
+        customer_resolve(by=seller, dealer=dealer, name="New", phones=["13600001111"], birthday=birthday)
+    with network_wide(reason="test"):
+        assert Customer.objects.get(id=customer.id).version == 1
+        assert Customer.objects.count() == 1
+    with as_user(seller):
+        customer_update(customer=customer, by=seller, expected_version=1, changes={"birthday": today})

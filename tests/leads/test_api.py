@@ -1,13 +1,15 @@
 """The leads REST API: scoped to the caller, foreign ids 404/400, read-only roles 403 with nothing changed,
 query counts flat."""
 
+from datetime import UTC, datetime
+
 import pytest
 from rest_framework.test import APIClient
 
 from crm.core.scope import network_wide, scoped
 from crm.network.access import access_for
 from crm.network.models import Role
-from leads.models import DemoCar, Lead, LeadSource
+from leads.models import DemoCar, Lead, LeadSource, ShowroomVisit
 from leads.services import lead_capture
 from tests.factories import DealerFactory, RegionFactory, staff
 
@@ -150,3 +152,68 @@ def test_lead_list_query_count_does_not_grow_with_rows(world, django_assert_max_
         capture(world["seller_a"], world["a"], f"C{i}", f"139123456{i:02d}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/leads/").json()["results"]) == 15
+
+
+# --- Honest answers: nulls the schema allows, times in UTC, dates the database can hold -------------------
+
+
+def test_an_ungraded_lead_answers_grade_null_as_the_schema_allows(world):
+    lead = capture(world["seller_a"], world["a"], "Ungraded", "13912345678")
+    client = client_for(world["seller_a"])
+    assert client.get(f"/api/v1/leads/{lead.id}/").json()["grade"] is None
+    assert client.get("/api/v1/leads/").json()["results"][0]["grade"] is None
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    grade = schema["components"]["schemas"]["Lead"]["properties"]["grade"]
+    assert grade["nullable"] is True
+
+
+def test_a_lead_from_before_1901_is_answered_in_utc_not_local_mean_time(world):
+    lead = capture(world["seller_a"], world["a"], "Old", "13912345678")
+    with network_wide(reason="test arrange"):
+        Lead.objects.filter(id=lead.id).update(arrived_at=datetime(1897, 1, 3, 9, 30, tzinfo=UTC))
+    body = client_for(world["seller_a"]).get(f"/api/v1/leads/{lead.id}/").json()
+    assert body["arrived_at"] == "1897-01-03T09:30:00Z"
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00+16:00", "0001-01-01T00:00:00+01:00", "soon"])
+def test_an_impossible_arrived_since_is_a_400_naming_it(world, value):
+    response = client_for(world["seller_a"]).get("/api/v1/leads/", {"arrived_since": value})
+    assert response.status_code == 400, response.content
+    assert list(response.json()["extra"]["fields"]) == ["arrived_since"]
+
+
+@pytest.mark.parametrize(
+    "at", ["0063-06-11T10:50:45Z", "9999-12-31T23:00:00-05:00", "2026-01-01T00:00+16:00"]
+)
+def test_a_contact_attempt_dated_where_no_record_can_be_is_refused_and_changes_nothing(world, at):
+    lead = capture(world["seller_a"], world["a"], "Own", "13912345678")
+    before = snapshot()
+    response = client_for(world["seller_a"]).post(
+        f"/api/v1/leads/{lead.id}/contact-attempts/",
+        {"channel": "call", "outcome": "reached", "at": at},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["extra"]["fields"]) == ["at"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("field", ["arrived_at", "left_at"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_visit_in_year_1_or_9999_is_refused_beside_the_field(world, field, value):
+    with network_wide(reason="test snapshot"):
+        visits = ShowroomVisit.objects.count()
+    response = client_for(world["seller_a"]).post(
+        "/api/v1/visits/", {"phone": "13612345678", field: value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["extra"]["fields"]) == [field]
+    with network_wide(reason="test snapshot"):
+        assert ShowroomVisit.objects.count() == visits
+
+
+def test_options_on_an_action_without_input_describes_it(world):
+    lead = capture(world["seller_a"], world["a"], "Own", "13912345678")
+    response = client_for(world["seller_a"]).options(f"/api/v1/leads/{lead.id}/claim/")
+    assert response.status_code == 200, response.content
+    assert response.json()["name"]

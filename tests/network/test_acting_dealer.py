@@ -81,3 +81,16 @@ def test_the_header_offers_the_dealer_switch_only_to_staff_of_several_dealers(cl
     assert [dealer.code for dealer in page.context["dealer_switch"]["dealers"]] == ["GRP-N", "GRP-S"]
     client.force_login(group["single"])
     assert client.get(reverse("customers:search")).context["dealer_switch"] is None
+
+
+def test_the_api_asks_the_same_question_with_a_400_naming_the_dealer_field(group):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(group["seller"])
+    asked = api.post("/api/v1/visits/", {"party_size": 1}, format="json")
+    assert asked.status_code == 400 and list(asked.json()["extra"]["fields"]) == ["dealer"]
+    named = api.post("/api/v1/visits/", {"party_size": 1, "dealer": group["south"].id}, format="json")
+    assert named.status_code == 201, named.json()
+    with network_wide(reason="test check"):
+        assert ShowroomVisit.objects.get().dealer_id == group["south"].id

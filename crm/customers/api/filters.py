@@ -6,6 +6,7 @@ from django.db.models.functions import Lower, Reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import OrderingFilter
 
+from crm.core import api
 from crm.customers.models import ContactPoint, Customer, Vehicle
 from crm.customers.normalize import plate_normalize
 from crm.customers.selectors import search_query_parse
@@ -38,7 +39,7 @@ def _customer_search_filter(queryset: QuerySet[Customer], text: str) -> QuerySet
 # --- Filters --------------------------------------------------------------------------------------------
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(api.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search: a name, a phone or its last digits, a VIN or its end, a plate")
     )
@@ -54,7 +55,7 @@ class CustomerFilter(django_filters.FilterSet):
         return _customer_search_filter(queryset, value)
 
 
-class VehicleFilter(django_filters.FilterSet):
+class VehicleFilter(api.FilterSet):
     vin = django_filters.CharFilter(method="filter_vin")
     plate = django_filters.CharFilter(method="filter_plate")
     owner = django_filters.NumberFilter(field_name="owner")

@@ -5,12 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.core import api
 from crm.core.names import staff_name
 from crm.customers import services
 from crm.customers.models import Channel, Consent, ContactPoint, Customer, Language, Vehicle
 from crm.customers.selectors import customers_for_user
 from crm.network.access import access_for
-from crm.network.models import Dealer
+from crm.network.exceptions import DealerChoiceRequired
+from crm.network.models import DEALER_ROLES, Dealer
+from crm.network.selectors import acting_dealer
 from crm.timeline.registry import event_summary
 
 # --- Related ids, validated against the caller's own rows ---------------------------------------------
@@ -53,18 +56,19 @@ class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
 
 
 class WorkingDealerMixin:
-    """Fills `dealer` when the caller works at exactly one; requires it when they work at several."""
+    """Fills `dealer` as the pages do (crm.network.selectors.acting_dealer): the caller's only dealer; several
+    and none named is a 400 asking which. Network-wide staff may record without a dealer."""
 
     def validate(self, data):
         data = super().validate(data)
         if data.get("dealer") is None:
-            dealer_ids = access_for(self.context["request"].user).dealer_ids
-            if len(dealer_ids) > 1:
-                raise serializers.ValidationError(
-                    {"dealer": [_("You work at several dealers: say which one this is for.")]}
-                )
-            # One dealer: that one. None: network-wide staff may record without a dealer.
-            data["dealer"] = self.fields["dealer"].get_queryset().first() if dealer_ids else None
+            data["dealer"] = None
+            user = self.context["request"].user
+            if access_for(user).dealer_ids:
+                try:
+                    data["dealer"] = acting_dealer(user=user, roles=DEALER_ROLES)
+                except DealerChoiceRequired as error:
+                    raise serializers.ValidationError({"dealer": [str(error.message)]}, code=error.code) from error
         return data
 
 
@@ -77,14 +81,14 @@ class DealerRefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class ContactPointSerializer(serializers.ModelSerializer):
+class ContactPointSerializer(api.ModelSerializer):
     class Meta:
         model = ContactPoint
         fields = ["id", "kind", "value", "label", "is_primary", "is_invalid", "created_at"]
         read_only_fields = fields
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(api.ModelSerializer):
     dealer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -96,14 +100,14 @@ class ConsentSerializer(serializers.ModelSerializer):
 class DealerLinkSerializer(serializers.Serializer):
     dealer = DealerRefSerializer(read_only=True)
     reason = serializers.CharField(read_only=True)
-    first_seen_at = serializers.DateTimeField(read_only=True)
-    last_seen_at = serializers.DateTimeField(read_only=True)
+    first_seen_at = api.DateTimeField(read_only=True)
+    last_seen_at = api.DateTimeField(read_only=True)
 
 
 _CUSTOMER_FIELDS = ["id", *services.CUSTOMER_EDITABLE_FIELDS, "version", "created_at", "updated_at"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(api.ModelSerializer):
     """A row of the customer list: the record and its primary phone, nothing that would fetch more."""
 
     primary_phone = serializers.SerializerMethodField()
@@ -119,7 +123,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return phones[0].value if phones else None
 
 
-class CustomerDetailSerializer(serializers.ModelSerializer):
+class CustomerDetailSerializer(api.ModelSerializer):
     contact_points = ContactPointSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
     vehicles = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -150,7 +154,7 @@ class CustomerResolutionSerializer(CustomerDetailSerializer):
 class TimelineEventSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.CharField(read_only=True)
-    occurred_at = serializers.DateTimeField(read_only=True)
+    occurred_at = api.DateTimeField(read_only=True)
     dealer = DealerRefSerializer(read_only=True, allow_null=True)
     actor = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
@@ -166,7 +170,7 @@ class TimelineEventSerializer(serializers.Serializer):
         return event_summary(event)
 
 
-class VehicleSerializer(serializers.ModelSerializer):
+class VehicleSerializer(api.ModelSerializer):
     owner = serializers.SerializerMethodField()
 
     class Meta:
@@ -203,7 +207,7 @@ class CustomerDetailsInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
     name = serializers.CharField(max_length=200)
     contact_person = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = api.DateField(required=False, allow_null=True)
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     province = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -256,7 +260,7 @@ class VehicleDetailsInputSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=1950, max_value=2100, required=False, allow_null=True)
     colour = serializers.CharField(max_length=40, required=False, allow_blank=True)
     plate = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    purchase_date = serializers.DateField(required=False, allow_null=True)
+    purchase_date = api.DateField(required=False, allow_null=True)
 
 
 class VehicleCreateSerializer(WorkingDealerMixin, VehicleDetailsInputSerializer):

@@ -10,7 +10,14 @@ from rest_framework import mixins, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from crm.core.api import ErrorSerializer, IdCursorPagination, PreconditionFailed, etag_for, expected_version
+from crm.core.api import (
+    QUERY_ERRORS,
+    ErrorSerializer,
+    IdCursorPagination,
+    PreconditionFailed,
+    etag_for,
+    expected_version,
+)
 from crm.core.exceptions import ConcurrentEdit
 from crm.customers import selectors, services
 from crm.customers.api.filters import AllowListOrderingFilter, CustomerFilter, VehicleFilter
@@ -104,7 +111,11 @@ class CustomerListAPI(mixins.ListModelMixin, CustomerRecordAPIView):
     def get_serializer_class(self):
         return CustomerCreateSerializer if self.request.method == "POST" else CustomerSerializer
 
-    @extend_schema(tags=["customers"], summary=_("Customers you can see"))
+    @extend_schema(
+        tags=["customers"],
+        summary=_("Customers you can see"),
+        responses={200: CustomerSerializer(many=True), **QUERY_ERRORS},
+    )
     def get(self, request):
         return self.list(request)
 
@@ -234,7 +245,7 @@ class CustomerTimelineAPI(mixins.ListModelMixin, CustomerRecordAPIView):
     @extend_schema(
         tags=["customers"],
         summary=_("What happened to the customer, newest first (events at your dealers and the network's)"),
-        responses={200: TimelineEventSerializer(many=True), **_NOT_FOUND},
+        responses={200: TimelineEventSerializer(many=True), **QUERY_ERRORS, **_NOT_FOUND},
     )
     def get(self, request, pk: int):
         return self.list(request)
@@ -295,7 +306,11 @@ class VehicleListAPI(mixins.ListModelMixin, CustomerRecordAPIView):
     def get_serializer_class(self):
         return VehicleCreateSerializer if self.request.method == "POST" else VehicleSerializer
 
-    @extend_schema(tags=["vehicles"], summary=_("Vehicles you can see"))
+    @extend_schema(
+        tags=["vehicles"],
+        summary=_("Vehicles you can see"),
+        responses={200: VehicleSerializer(many=True), **QUERY_ERRORS},
+    )
     def get(self, request):
         return self.list(request)
 
