@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from leads.services import lead_source_create
 
 from crm.core.scope import network_wide, scoped
 from crm.customers.models import Customer
@@ -11,6 +10,7 @@ from crm.network.access import access_for
 from crm.network.models import Role
 from leads import services
 from leads.models import DemoCar, Lead
+from leads.services import lead_source_create
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, staff
 
 

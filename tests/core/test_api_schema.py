@@ -197,6 +197,6 @@ def test_text_that_cannot_be_stored_is_a_400_before_any_code_sees_it(escaped):
     api = APIClient()
     api.force_authenticate(seller)
     # As a client sends them: JSON escapes a NUL character and an unpaired surrogate.
-    body = '{"model": "A6", "list_price": "10", "add_ons": [{"name": "%s"}]}' % escaped
+    body = '{"model": "A6", "list_price": "10", "add_ons": [{"name": "' + escaped + '"}]}'
     response = api.post(f"/api/v1/leads/{lead.id}/orders/", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "parse_error"

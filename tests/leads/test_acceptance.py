@@ -53,3 +53,12 @@ def test_accepting_an_unowned_lead_assigns_it_and_then_it_is_claimable_no_more(s
     with as_user(shop["manager"]):
         accepted = services.lead_accept(lead=lead, by=shop["manager"], assign_to=shop["colleague"])
     assert accepted.owner == shop["colleague"]
+
+
+def test_my_day_shows_a_pending_oem_lead_as_awaiting_acceptance_not_claimable(client, shop):
+    lead = issued(shop)
+    client.force_login(shop["seller"])
+    page = client.get(reverse("leads:my_day")).content.decode()
+    assert "OEM 线索" in page
+    assert "Awaiting the manager&#x27;s acceptance" in page or "Awaiting the manager's acceptance" in page
+    assert reverse("leads:claim", args=[lead.id]) not in page

@@ -14,8 +14,8 @@ from crm.network.access import access_for
 from crm.network.models import Role, StaffProfile
 from crm.timeline.models import TimelineEvent
 from leads import services as lead_services
-from leads.models import FollowUp, Grade, Lead, LeadSource, LeadType
-from tests.factories import DealerFactory, staff
+from leads.models import FollowUp, Grade, Lead
+from tests.factories import DealerFactory, lead_source, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -69,22 +69,6 @@ def walk_in(shop, name="王先生", phone="+8613800000002"):
         ).lead
 
 
-def web_lead(shop, name="网客", phone="+8613800000001"):
-    with network_wide(reason="test arrange"):
-        source = LeadSource.objects.create(
-            code="web-sh", name="SH001 website", channel="web_form", dealer=shop["dealer"]
-        )
-    with scoped(access_for(shop["manager"]).scope):
-        return lead_services.lead_capture(
-            dealer=shop["dealer"],
-            by=shop["manager"],
-            name=name,
-            type=LeadType.INTERNET,
-            phones=[phone],
-            source=source,
-        ).lead
-
-
 def test_staff_names_read_family_name_first_on_the_list_the_lead_page_and_the_timeline(client, shop):
     lead = walk_in(shop)
     client.force_login(shop["manager"])
@@ -98,7 +82,12 @@ def test_staff_names_read_family_name_first_on_the_list_the_lead_page_and_the_ti
 
 
 def test_claiming_a_lead_records_the_claimers_name_in_reading_order(shop):
-    lead = web_lead(shop)
+    lead = web_lead(
+        shop["dealer"],
+        name="网客",
+        phone="+8613800000001",
+        source=lead_source(shop["dealer"], name="SH001 website"),
+    )
     with scoped(access_for(shop["seller"]).scope):
         lead_services.lead_claim(lead=lead, by=shop["seller"])
     with network_wide(reason="test check"):
@@ -116,7 +105,12 @@ def test_the_lead_page_shows_no_stored_code_and_no_english_label_in_chinese(clie
 
 def test_my_day_reads_overdue_times_in_days_and_the_date_with_a_chinese_weekday(client, shop):
     lead = walk_in(shop)
-    fresh = web_lead(shop)
+    fresh = web_lead(
+        shop["dealer"],
+        name="网客",
+        phone="+8613800000001",
+        source=lead_source(shop["dealer"], name="SH001 website"),
+    )
     now = timezone.now()
     with network_wide(reason="test arrange"):
         FollowUp.objects.filter(lead=lead, done_at__isnull=True).update(due_at=now - timedelta(minutes=6377))
@@ -134,7 +128,12 @@ def test_my_day_reads_overdue_times_in_days_and_the_date_with_a_chinese_weekday(
 
 
 def test_a_running_clock_counts_down_in_minutes_under_two_hours(client, shop):
-    lead = web_lead(shop)
+    lead = web_lead(
+        shop["dealer"],
+        name="网客",
+        phone="+8613800000001",
+        source=lead_source(shop["dealer"], name="SH001 website"),
+    )
     with network_wide(reason="test arrange"):
         Lead.objects.filter(id=lead.id).update(sla_due_at=timezone.now() + timedelta(minutes=95, seconds=30))
     client.force_login(shop["manager"])

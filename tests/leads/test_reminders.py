@@ -14,14 +14,14 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.core.scope import Scope, network_wide, scoped
+from crm.core.scope import network_wide, scoped
 from crm.messaging.models import Notification, OutboxMessage
 from crm.network.access import access_for
 from crm.network.models import Role, StaffProfile
-from leads.models import FollowUp, Lead, LeadSource, LeadType, LostVerdict
-from leads.services import contact_log, lead_capture, lost_decide, lost_propose, visit_log
+from leads.models import FollowUp, Lead, LostVerdict
+from leads.services import contact_log, lost_decide, lost_propose, visit_log
 from leads.services.reminders import business_cutoff, dealer_clocks, staff_reminders_run
-from tests.factories import DealerFactory, RegionFactory, random_cn_mobile, staff
+from tests.factories import DealerFactory, RegionFactory, random_cn_mobile, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -73,25 +73,6 @@ def shop():
         "regional": staff(Role.REGIONAL_MANAGER, region=region),
         "other_regional": staff(Role.REGIONAL_MANAGER, region=RegionFactory()),
     }
-
-
-def web_lead(dealer, *, phone, arrived_at, owner=None, name="Prospect") -> Lead:
-    """An internet lead (first-response clock running), as public intake captures it."""
-    with network_wide(reason="test arrange"):
-        source, _created = LeadSource.objects.get_or_create(
-            code=f"web-{dealer.code}", defaults={"name": "Website", "channel": "web_form", "dealer": dealer}
-        )
-    with scoped(Scope.dealers([dealer.id])):
-        return lead_capture(
-            dealer=dealer,
-            by=None,
-            name=name,
-            type=LeadType.INTERNET,
-            phones=[phone],
-            source=source,
-            arrived_at=arrived_at,
-            owner=owner,
-        ).lead
 
 
 def walk_in(seller, dealer, *, phone, arrived_at, name="Walk-in"):
