@@ -340,7 +340,8 @@ def team_day(*, user, dealer) -> dict:
         "pending_acceptance": leads.filter(acceptance=Lead.Acceptance.PENDING).count(),
         "most_overdue": most_overdue,
         "totals": {
-            "overdue_follow_ups": sum(m.overdue_follow_ups for m in team),
+            # Everyone's, the unassigned ones included (they are in the list below too).
+            "overdue_follow_ups": follow_ups.filter(due_at__lt=now).count(),
             "waiting_first_response": sum(m.waiting_first_response for m in team) + unowned_counts["total"],
             "breached": sum(m.breached for m in team) + unowned_counts["breached"],
             "visits_today": sum(m.visits_today for m in team),

@@ -10,8 +10,8 @@ import pytest
 from crm.core.scope import network_wide
 from crm.network.models import Role
 from leads.models import LeadSource, LeadType, LostVerdict
-from tests.factories import PASSWORD, DealerFactory, RegionFactory, staff
-from tests.leads.test_dashboard import ALWAYS_OPEN, arrange_dealer_a, as_user, contact, lose, web_lead
+from tests.factories import PASSWORD, DealerFactory, RegionFactory, staff, web_lead
+from tests.leads.test_dashboard import ALWAYS_OPEN, arrange_dealer_a, as_user, contact, lose
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
@@ -33,12 +33,13 @@ def arrange_month(dealer, sellers, manager, *, seed: int, count: int) -> None:
         ]
     for number in range(count):
         seller = rng.choice(sellers)
+        hours_ago = rng.randint(2, 29 * 24)
         lead = web_lead(
             dealer,
             name=f"Prospect {dealer.code} {number}",
             phone=f"139{seed:02d}{number:06d}",
             owner=seller,
-            hours_ago=rng.randint(2, 29 * 24),
+            hours_ago=hours_ago,
             source=rng.choice([*sources, None]),
             type=rng.choice([LeadType.INTERNET, LeadType.PHONE]),
             models=rng.sample(MODELS, rng.randint(1, 2)),
@@ -48,7 +49,8 @@ def arrange_month(dealer, sellers, manager, *, seed: int, count: int) -> None:
             contact(
                 lead,
                 seller,
-                minutes=rng.choice([5, 12, 40, 75, 110, 150, 300, 700, 1600]),
+                # A contact happens between the lead's arrival and now.
+                minutes=min(rng.choice([5, 12, 40, 75, 110, 150, 300, 700, 1600]), hours_ago * 60 - 1),
                 verified=rng.random() < 0.6,
             )
         if roll < 0.25:

@@ -76,7 +76,7 @@ def test_salesperson_logs_a_returning_and_a_new_walk_in_and_sees_both_on_my_day(
     manager_page.fill("input[name=username]", manager.username)
     manager_page.fill("input[name=password]", PASSWORD)
     manager_page.click('form[action$="/login/"] button[type=submit]')
-    manager_page.wait_for_url("**/leads/my-day/")
+    manager_page.wait_for_url("**/leads/team/")  # a sales manager's morning starts with the team
     manager_page.click("a.nav-link:has-text('Funnel')")
     manager_page.wait_for_selector(".dash-stat:has-text('Showroom visits')")
     visits_card = manager_page.locator(".dash-stat:has-text('Showroom visits') .app-stat-value")

@@ -113,7 +113,7 @@ def test_a_manager_on_a_tablet_in_chinese_sees_every_page_fit_and_every_header_i
     page.fill("input[name=username]", manager.username)
     page.fill("input[name=password]", PASSWORD)
     page.click('form[action$="/login/"] button[type=submit]')
-    page.wait_for_url("**/leads/my-day/")
+    page.wait_for_url("**/leads/team/")
     pages = {
         "approvals": ("/leads/approvals/", "审批"),
         "customer": (f"/customers/{walk_in.customer_id}/", "邹玉华"),
