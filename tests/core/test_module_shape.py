@@ -41,6 +41,7 @@ LIBRARIES = {
         "history",
         "http",
         "humanize",
+        "key_figures",
         "names",
         "navigation",
         "rls",
