@@ -1,5 +1,5 @@
 """The dashboard's figures as one long table (Section, Item, Measure, Value): the same numbers the page
-shows, in a shape a pivot table reads, written by leads.spreadsheets (formula-safe CSV and XLSX)."""
+shows, in a shape a pivot table reads, written by crm.core.spreadsheets (formula-safe CSV and XLSX)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
+from crm.core.spreadsheets import write_csv, write_xlsx
 from leads.dashboard import selectors
 from leads.dashboard.exports import LEAD_ROW_HEADERS, figures_table
 from leads.dashboard.forms import PERIODS, FunnelFilterForm
 from leads.models import LeadType
-from leads.spreadsheets import write_csv, write_xlsx
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError
+from crm.core.spreadsheets import Table
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, is_contactable, phone_normalize
 from crm.network.access import access_for
@@ -18,7 +19,6 @@ from leads.exceptions import UploadExpired
 from leads.models import Campaign, Grade, LeadSource, LeadType
 from leads.permissions import can_grade_imports_at, can_import_at, require
 from leads.services import lead_capture, lead_grade
-from leads.spreadsheets import Table
 
 UPLOAD_TTL_SECONDS = 3600
 IMPORT_LOCK_SECONDS = 600

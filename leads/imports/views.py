@@ -17,17 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.core.spreadsheets import SpreadsheetError, read_table, suggest_mapping, write_csv
 from leads import permissions
 from leads.exceptions import UploadExpired
 from leads.imports import selectors, services
 from leads.imports.forms import (
+    DEFAULT_LEAD_FIELDS,
     FIELD_LABELS,
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
     MappingForm,
     UploadForm,
 )
-from leads.spreadsheets import DEFAULT_LEAD_FIELDS, SpreadsheetError, read_table, suggest_mapping, write_csv
 
 PREVIEW_ROWS = 20
 TABLE_CAP = 200

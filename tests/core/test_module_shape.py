@@ -46,11 +46,12 @@ LIBRARIES = {
         "navigation",
         "rls",
         "scope",
+        "spreadsheets",
     },
     "crm/network": {"access"},
     "crm/customers": {"normalize"},
     "crm/messaging": {"channels", "devtools"},
-    "leads": {"adf", "sla", "spreadsheets"},
+    "leads": {"adf", "sla"},
 }
 # Feature areas of a big app: the same standard names inside.
 FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "imports", "setup"}}

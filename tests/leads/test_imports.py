@@ -8,13 +8,14 @@ import pytest
 
 from crm.core.exceptions import ApplicationError, PermissionDenied
 from crm.core.scope import network_wide, scoped
+from crm.core.spreadsheets import read_table, suggest_mapping
 from crm.network.access import access_for
 from crm.network.models import Role
 from leads.exceptions import UploadExpired
 from leads.imports import services as imports
+from leads.imports.forms import DEFAULT_LEAD_FIELDS
 from leads.models import Lead
 from leads.services import lead_source_create
-from leads.spreadsheets import DEFAULT_LEAD_FIELDS, read_table, suggest_mapping
 from tests.factories import DealerFactory, staff
 
 pytestmark = pytest.mark.django_db

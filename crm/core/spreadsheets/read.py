@@ -19,7 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from crm.core.exceptions import ApplicationError
-from leads.spreadsheets.cells import EXCEL_MAX_PRECISE_DIGITS, FORMULA_TRIGGERS, number_text
+from crm.core.spreadsheets.cells import EXCEL_MAX_PRECISE_DIGITS, FORMULA_TRIGGERS, number_text
 
 CSV_EXTENSIONS = frozenset({".csv", ".tsv", ".txt"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
@@ -225,7 +225,7 @@ def _cell_text(value: object) -> str:
 
 
 def _remove_export_quote(value: str) -> str:
-    # The inverse of `_neutralise` (leads.spreadsheets.write): our own exports must import back unchanged.
+    # The inverse of `_neutralise` (crm.core.spreadsheets.write): our own exports must import back unchanged.
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
         return value[1:]
     return value

@@ -22,13 +22,12 @@ For a report people will read, use XLSX: there, phone numbers are text cells (nu
 no quote added.
 """
 
-from leads.spreadsheets.cells import FORMULA_TRIGGERS
-from leads.spreadsheets.mapping import DEFAULT_LEAD_FIELDS, suggest_mapping
-from leads.spreadsheets.read import SpreadsheetError, Table, read_table
-from leads.spreadsheets.write import write_csv, write_xlsx
+from crm.core.spreadsheets.cells import FORMULA_TRIGGERS
+from crm.core.spreadsheets.mapping import suggest_mapping
+from crm.core.spreadsheets.read import SpreadsheetError, Table, read_table
+from crm.core.spreadsheets.write import write_csv, write_xlsx
 
 __all__ = [
-    "DEFAULT_LEAD_FIELDS",
     "FORMULA_TRIGGERS",
     "SpreadsheetError",
     "Table",

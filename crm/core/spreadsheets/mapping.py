@@ -8,45 +8,6 @@ _WORD = re.compile(r"[^\W_]+")
 _ANNOTATION = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
 
 
-DEFAULT_LEAD_FIELDS: dict[str, list[str]] = {
-    "name": [
-        "name",
-        "full name",
-        "customer name",
-        "customer",
-        "contact",
-        "姓名",
-        "客户姓名",
-        "客户",
-        "联系人",
-        "名字",
-    ],
-    "phone": [
-        "phone",
-        "mobile",
-        "tel",
-        "telephone",
-        "cell",
-        "cellphone",
-        "phone number",
-        "mobile number",
-        "手机",
-        "手机号",
-        "手机号码",
-        "电话",
-        "联系电话",
-        "电话号码",
-        "联系方式",
-    ],
-    "email": ["email", "e-mail", "mail", "email address", "邮箱", "电子邮箱", "电子邮件", "邮件"],
-    "city": ["city", "town", "城市", "所在城市", "所在地", "地区"],
-    "model": ["model", "vehicle", "car", "car model", "车型", "意向车型", "车系", "意向车系", "车款"],
-    "source": ["source", "lead source", "channel", "来源", "线索来源", "客户来源", "渠道"],
-    "note": ["note", "notes", "remark", "remarks", "comment", "comments", "备注", "说明", "留言"],
-    "external_id": ["id", "external id", "lead id", "reference", "编号", "线索编号", "客户编号", "线索id"],
-    "grade": ["grade", "level", "rating", "级别", "意向级别", "客户级别", "等级"],
-    "wechat": ["wechat", "weixin", "wx", "微信", "微信号"],
-}
 # Below this many characters an ASCII synonym matches whole words only: "id" must not match "valid".
 _MIN_ASCII_SUBSTRING = 5
 _MIN_CJK_SUBSTRING = 2

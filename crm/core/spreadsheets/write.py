@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from leads.spreadsheets.cells import EXCEL_MAX_PRECISE_DIGITS, FORMULA_TRIGGERS, number_text
+from crm.core.spreadsheets.cells import EXCEL_MAX_PRECISE_DIGITS, FORMULA_TRIGGERS, number_text
 
 EXCEL_MAX_CELL_CHARACTERS = 32_767
 _E164_LIKE = re.compile(r"^\+[1-9][\d \-]{5,20}\d$")
