@@ -1,0 +1,27 @@
+"""Who may do what in service: the one home of each rule, used by pages, the API, services and the header."""
+
+from crm.core.exceptions import PermissionDenied
+from crm.network.models import DEALER_ROLES, OEM_OVERSIGHT_ROLES, Role
+
+# Who runs the workshop at a dealer: its service advisors and its dealer admins (OEM admins anywhere).
+WORKSHOP_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.DEALER_ADMIN})
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied()
+
+
+def can_work_workshop(access, dealer_id: int) -> bool:
+    """Open repair orders, add lines, settle, void: the dealer's workshop staff."""
+    return access.has_role(Role.OEM_ADMIN) or access.has_role(*WORKSHOP_ROLES, dealer_id=dealer_id)
+
+
+def runs_a_workshop(access) -> bool:
+    return bool(access.dealers_where(*WORKSHOP_ROLES))
+
+
+def can_read_service(access) -> bool:
+    """A vehicle's service life is read by every dealer role (sales values an owner's history too), the call
+    centre (complaints and call-backs) and the OEM's oversight; what rows they see is row-level security's."""
+    return access.has_role(*DEALER_ROLES, *OEM_OVERSIGHT_ROLES, Role.CALL_CENTRE_AGENT)
