@@ -36,7 +36,7 @@ nav_register(
         url_name="leads:team",
         icon="people-fill",
         order=29,
-        allowed=permissions.manages_sales,
+        allowed=permissions.manages_a_dealer,
         is_here=in_namespace("leads", names={"team"}),
     ),
     NavEntry(

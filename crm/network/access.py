@@ -86,7 +86,7 @@ class Access:
         return self.has_role(*OEM_OVERSIGHT_ROLES)
 
     def dealers_where(self, *roles: str) -> frozenset[int]:
-        """Dealers at which the user holds one of `roles` (every dealer in scope for an OEM admin)."""
+        """Dealers at which the user holds one of `roles` (OEM roles hold none: they work at no dealer)."""
         return frozenset(d for d, held in self.dealer_roles.items() if held & set(roles))
 
 
