@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.core.exceptions import ApplicationError, ConcurrentEdit, NotFound
 from crm.core.http import is_htmx
 from crm.core.names import customer_name
-from crm.customers import selectors, services
+from crm.customers import panels, selectors, services
 from crm.customers.forms import (
     ConsentForm,
     ContactPointForm,
@@ -157,6 +157,8 @@ def _detail_context(request, customer, note_form=None) -> dict:
         # An owner who brings a friend: salespeople record the friend's lead (a page of the leads app).
         "can_refer": bool(request.access.dealers_where(Role.SALESPERSON, Role.SALES_MANAGER)),
         "note_form": note_form or NoteForm(),
+        "side_panels": panels.panels_for(request, customer, column="side"),
+        "main_panels": panels.panels_for(request, customer, column="main"),
         **_timeline_context(request, customer),
     }
 

@@ -49,7 +49,7 @@ LIBRARIES = {
         "spreadsheets",
     },
     "crm/network": {"access"},
-    "crm/customers": {"normalize"},
+    "crm/customers": {"normalize", "panels"},
     "crm/messaging": {"channels", "devtools"},
     "leads": {"adf", "sla"},
 }
