@@ -49,17 +49,14 @@ system:
 	fi
 
 # Front-end assets come from the npm registry at build time and are served by us: never a CDN at run time.
-static/vendor/.built: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
-	rm -rf static/vendor && mkdir -p static/vendor
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/
-	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
-	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
-	mkdir -p static/vendor/icons && cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/icons/ \
-		&& cp -r node_modules/bootstrap-icons/font/fonts static/vendor/icons/
 	touch $@
 
-assets: static/vendor/.built
+# The vendor files and the icon subset: one list (crm/core/assets.py), shared with the Dockerfile. Cheap, so it
+# runs every time: a template that starts using a new icon gets it.
+assets: node_modules/.installed $(VENV)/.synced
+	@$(MANAGE) vendor_assets
 
 messages: $(VENV)/.synced system
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools --ignore=node_modules -v 0

@@ -223,7 +223,7 @@ VIN_CHECK_DIGIT_REGIONS = env_list("VIN_CHECK_DIGIT_REGIONS", "CN,US,CA,MX")
 
 # --- Static ---------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -305,11 +305,16 @@ if IS_PRODUCTION:
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("EMAIL_PORT", "1025"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@dealer-crm.local")
 
 # --- Messaging (crm/messaging) ----------------------------------------------------------------------
 # Where links in messages point (unsubscribe, lead pages in staff reminders).
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", "" if IS_PRODUCTION else "http://127.0.0.1:8000")
+if not SITE_URL:
+    raise RuntimeError("SITE_URL must be set when CRM_MODE=production (links in messages point there)")
 MESSAGING_CHANNELS = {
     "email": env("MESSAGING_EMAIL_CHANNEL", "crm.messaging.channels.email.EmailChannel"),
     "sms": env("MESSAGING_SMS_CHANNEL", "crm.messaging.channels.sms.HttpSmsChannel"),

@@ -18,6 +18,7 @@ def test_production_mode_passes_check_deploy_without_warnings():
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "crm.example.com",
         "SMS_WEBHOOK_SECRET": secrets.token_hex(16),
+        "SITE_URL": "https://crm.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
