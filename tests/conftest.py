@@ -26,3 +26,13 @@ def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         _connect_as(settings.CRM_OWNER_DB_ROLE)
         teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def production_static(tmp_path_factory):
+    """The image's static files, built once per run for the tests that start the production stack."""
+    from tests.production import build_static
+
+    static_root = tmp_path_factory.mktemp("production") / "static"
+    build_static(static_root)
+    return static_root
