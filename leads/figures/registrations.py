@@ -1,0 +1,402 @@
+"""The funnel's measures and key figures, registered with the core's KPI registry (crm.core.key_figures) from
+leads.registrations. Each figure's rows URL opens the lead list on exactly the leads its number counts (the
+selection of leads.figures.selectors its measure counts)."""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from crm.core import key_figures as kf
+from crm.customers import events as customer_events
+from leads import events
+from leads.figures import selectors as s
+from leads.models import LeadType
+
+# --- Which events may change a lead measure ----------------------------------------------------------------------
+
+ARRIVAL = (events.LEAD_CREATED, customer_events.CUSTOMER_MERGED)
+CONTACT = (*ARRIVAL, events.LEAD_CONTACTED)
+ACCEPTANCE = (*ARRIVAL, events.LEAD_ISSUED, events.LEAD_ACCEPTANCE)
+
+
+def rows_url(code: str) -> kf.RowsUrl:
+    """The lead list on the selection `code` of a dealer (or every dealer the reader sees) and local days."""
+
+    def url(dealer_id: int | None, first_day: date, last_day: date) -> str:
+        params: dict[str, Any] = {"rows": code, "day_from": first_day.isoformat(), "day_to": last_day.isoformat()}
+        if dealer_id is not None:
+            params["dealer"] = dealer_id
+        return f"{reverse('leads:list')}?{urlencode(params)}"
+
+    return url
+
+
+def share_of_values_at_most(values: str, limit: float, denominator: str) -> kf.Combine:
+    """The percentage of `denominator` whose value in `values` is at or under `limit` (leads never contacted
+    have no value and count against the share)."""
+
+    def combine(totals: Mapping[str, Any]) -> kf.FigureValue:
+        within = sum(1 for value in totals[values] if value <= limit)
+        bottom = totals[denominator]
+        if not bottom:
+            return kf.FigureValue(None, within, bottom)
+        return kf.FigureValue(within / bottom * 100, within, bottom)
+
+    return combine
+
+
+def _count(code: str, selection: str, changed_by) -> kf.Measure:
+    return kf.Measure(code, kf.MeasureKind.COUNT, s.count_of(selection), changed_by=tuple(changed_by))
+
+
+# --- Measures -----------------------------------------------------------------------------------------------------
+
+MEASURES = [
+    _count("leads.received", "received", ARRIVAL),
+    *[_count(f"leads.received.{t.value}", f"received_{t.value}", ARRIVAL) for t in LeadType],
+    _count("leads.clocked", "clocked", ARRIVAL),
+    kf.Measure(
+        "leads.first_response_minutes",
+        kf.MeasureKind.VALUES,
+        s.values_of("responded", s.field_value("first_response_minutes"), "first_response_minutes"),
+        changed_by=CONTACT,
+    ),
+    _count("leads.within_sla", "within_sla", CONTACT),
+    _count("leads.never_contacted", "never_contacted", CONTACT),
+    _count("leads.first_contacted", "first_contacted", CONTACT),
+    _count("leads.first_verified", "first_verified", CONTACT),
+    _count("leads.first_claimed", "first_claimed", CONTACT),
+    _count("leads.first_backdated", "first_backdated", CONTACT),
+    _count("leads.issued", "issued", ACCEPTANCE),
+    _count("leads.issued_accepted", "issued_accepted", ACCEPTANCE),
+    _count("leads.issued_rejected", "issued_rejected", ACCEPTANCE),
+    _count("leads.issued_pending", "issued_pending", ACCEPTANCE),
+    kf.Measure(
+        "leads.issued_decide_minutes",
+        kf.MeasureKind.VALUES,
+        s.values_of("issued_decided", s.business_minutes("arrived_at", "decided_at"), "arrived_at", "decided_at"),
+        changed_by=ACCEPTANCE,
+    ),
+]
+
+# --- Figures ------------------------------------------------------------------------------------------------------
+
+_TYPE_LABELS = {
+    LeadType.WALK_IN: _("Walk-in leads received"),
+    LeadType.PHONE: _("Phone leads received"),
+    LeadType.INTERNET: _("Internet leads received"),
+    LeadType.REFERRAL: _("Referral leads received"),
+    LeadType.SERVICE: _("Service-customer leads received"),
+    LeadType.PREVIOUS_CUSTOMER: _("Previous-customer leads received"),
+}
+
+COHORT = _(
+    "Leads are counted on the day they arrived, in the dealer's own time zone; a lead merged as a duplicate of "
+    "one still open counts once."
+)
+CLOCK = _(
+    "First response is counted in business minutes: only while the dealer is open, by its business hours and "
+    "time zone, from the lead's arrival to its first contact attempt. Leads whose source has no first-response "
+    "SLA (walk-ins) are not clocked."
+)
+VERIFIED = _(
+    "A contact is verified when the system witnessed it (a message it sent and the gateway delivered, an inbound "
+    "reply, a call placed through it); anything else is only claimed."
+)
+
+
+def _definition(*parts) -> Any:
+    return format_lazy("{}" + " {}" * (len(parts) - 1), *parts)
+
+
+FIGURES = [
+    kf.KeyFigure(
+        code="leads.received",
+        owner="leads",
+        label=_("Leads received"),
+        unit=kf.Unit.COUNT,
+        higher_is_better=True,
+        definition=_definition(_("Every lead that reached the dealer, of every type and source."), COHORT),
+        measures=("leads.received",),
+        combine=kf.total_of("leads.received"),
+        group="intake",
+        order=10,
+        rows_url=rows_url("received"),
+        is_scorable=False,
+        tags=frozenset({"volume"}),
+    ),
+    *[
+        kf.KeyFigure(
+            code=f"leads.received.{lead_type.value}",
+            owner="leads",
+            label=_TYPE_LABELS[lead_type],
+            unit=kf.Unit.COUNT,
+            higher_is_better=True,
+            definition=_definition(_("The leads received of this type."), COHORT),
+            measures=(f"leads.received.{lead_type.value}",),
+            combine=kf.total_of(f"leads.received.{lead_type.value}"),
+            group="intake",
+            order=11 + index,
+            rows_url=rows_url(f"received_{lead_type.value}"),
+            is_scorable=False,
+            tags=frozenset({"volume", "by_type"}),
+        )
+        for index, lead_type in enumerate(LeadType)
+    ],
+    kf.KeyFigure(
+        code="leads.first_response_median",
+        owner="leads",
+        label=_("Median first response"),
+        unit=kf.Unit.MINUTES,
+        higher_is_better=False,
+        definition=_definition(
+            _("The median business minutes to the first contact attempt, over the clocked leads contacted."),
+            CLOCK,
+            COHORT,
+        ),
+        measures=("leads.first_response_minutes",),
+        combine=kf.median_of("leads.first_response_minutes"),
+        group="response",
+        order=10,
+        rows_url=rows_url("responded"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_response_p90",
+        owner="leads",
+        label=_("First response, 90th percentile"),
+        unit=kf.Unit.MINUTES,
+        higher_is_better=False,
+        definition=_definition(
+            _("Nine in ten contacted leads had their first contact attempt within this many business minutes."),
+            CLOCK,
+            COHORT,
+        ),
+        measures=("leads.first_response_minutes",),
+        combine=kf.percentile_of("leads.first_response_minutes", 90),
+        group="response",
+        order=11,
+        rows_url=rows_url("responded"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_response_within_5",
+        owner="leads",
+        label=_("First response within 5 minutes"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of clocked leads first contacted within 5 business minutes (never contacted: not within)."),
+            CLOCK,
+            COHORT,
+        ),
+        measures=("leads.first_response_minutes", "leads.clocked"),
+        combine=share_of_values_at_most("leads.first_response_minutes", 5, "leads.clocked"),
+        group="response",
+        order=20,
+        rows_url=rows_url("within_5"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_response_within_30",
+        owner="leads",
+        label=_("First response within 30 minutes"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of clocked leads first contacted within 30 business minutes (never contacted: not within)."),
+            CLOCK,
+            COHORT,
+        ),
+        measures=("leads.first_response_minutes", "leads.clocked"),
+        combine=share_of_values_at_most("leads.first_response_minutes", 30, "leads.clocked"),
+        group="response",
+        order=21,
+        rows_url=rows_url("within_30"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_response_within_sla",
+        owner="leads",
+        label=_("First response within the SLA"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of clocked leads first contacted by their first-response due time."), CLOCK, COHORT
+        ),
+        measures=("leads.within_sla", "leads.clocked"),
+        combine=kf.ratio("leads.within_sla", "leads.clocked"),
+        group="response",
+        order=22,
+        rows_url=rows_url("within_sla"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_response_within_24h",
+        owner="leads",
+        label=_("First response within 24 business hours"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of clocked leads first contacted within 1,440 business minutes (never contacted: not within)."),
+            CLOCK,
+            COHORT,
+        ),
+        measures=("leads.first_response_minutes", "leads.clocked"),
+        combine=share_of_values_at_most("leads.first_response_minutes", 24 * 60, "leads.clocked"),
+        group="response",
+        order=23,
+        rows_url=rows_url("within_1440"),
+    ),
+    kf.KeyFigure(
+        code="leads.never_contacted",
+        owner="leads",
+        label=_("Never contacted"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=False,
+        definition=_definition(
+            _("The share of clocked leads with no contact attempt logged yet."), CLOCK, COHORT
+        ),
+        measures=("leads.never_contacted", "leads.clocked"),
+        combine=kf.ratio("leads.never_contacted", "leads.clocked"),
+        group="response",
+        order=30,
+        rows_url=rows_url("never_contacted"),
+    ),
+    kf.KeyFigure(
+        code="leads.first_contact_verified",
+        owner="leads",
+        label=_("First contacts verified"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of clocked leads whose first contact attempt the system witnessed."), VERIFIED, COHORT
+        ),
+        measures=("leads.first_verified", "leads.first_contacted"),
+        combine=kf.ratio("leads.first_verified", "leads.first_contacted"),
+        group="evidence",
+        order=10,
+        rows_url=rows_url("first_verified"),
+        tags=frozenset({"verified"}),
+    ),
+    kf.KeyFigure(
+        code="leads.first_contact_claimed",
+        owner="leads",
+        label=_("First contacts only claimed"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=False,
+        definition=_definition(
+            _("The share of clocked leads whose first contact attempt was only claimed, not witnessed."),
+            VERIFIED,
+            COHORT,
+        ),
+        measures=("leads.first_claimed", "leads.first_contacted"),
+        combine=kf.ratio("leads.first_claimed", "leads.first_contacted"),
+        group="evidence",
+        order=11,
+        rows_url=rows_url("first_claimed"),
+        tags=frozenset({"verified"}),
+    ),
+    kf.KeyFigure(
+        code="leads.first_contact_backdated",
+        owner="leads",
+        label=_("First contacts back-dated"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=False,
+        definition=_definition(
+            _(
+                "The share of clocked leads whose first contact attempt was logged well after the time it claims "
+                "(more than the back-dating limit, an hour by default)."
+            ),
+            COHORT,
+        ),
+        measures=("leads.first_backdated", "leads.first_contacted"),
+        combine=kf.ratio("leads.first_backdated", "leads.first_contacted"),
+        group="evidence",
+        order=12,
+        rows_url=rows_url("first_backdated"),
+        tags=frozenset({"verified"}),
+    ),
+    kf.KeyFigure(
+        code="leads.issued",
+        owner="leads",
+        label=_("OEM leads issued"),
+        unit=kf.Unit.COUNT,
+        higher_is_better=True,
+        definition=_definition(_("Leads the OEM issued to the dealer."), COHORT),
+        measures=("leads.issued",),
+        combine=kf.total_of("leads.issued"),
+        group="acceptance",
+        order=10,
+        rows_url=rows_url("issued"),
+        is_scorable=False,
+        tags=frozenset({"volume"}),
+    ),
+    kf.KeyFigure(
+        code="leads.issued_accepted",
+        owner="leads",
+        label=_("OEM leads accepted"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_definition(
+            _("The share of the leads the OEM issued that the dealer accepted (pending ones count as not)."), COHORT
+        ),
+        measures=("leads.issued_accepted", "leads.issued"),
+        combine=kf.ratio("leads.issued_accepted", "leads.issued"),
+        group="acceptance",
+        order=11,
+        rows_url=rows_url("issued_accepted"),
+    ),
+    kf.KeyFigure(
+        code="leads.issued_rejected",
+        owner="leads",
+        label=_("OEM leads rejected"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=False,
+        definition=_definition(
+            _("The share of the leads the OEM issued that the dealer rejected; the list shows each reason."), COHORT
+        ),
+        measures=("leads.issued_rejected", "leads.issued"),
+        combine=kf.ratio("leads.issued_rejected", "leads.issued"),
+        group="acceptance",
+        order=12,
+        rows_url=rows_url("issued_rejected"),
+    ),
+    kf.KeyFigure(
+        code="leads.issued_pending",
+        owner="leads",
+        label=_("OEM leads awaiting acceptance"),
+        unit=kf.Unit.COUNT,
+        higher_is_better=False,
+        definition=_definition(_("Leads the OEM issued that the dealer has neither accepted nor rejected."), COHORT),
+        measures=("leads.issued_pending",),
+        combine=kf.total_of("leads.issued_pending"),
+        group="acceptance",
+        order=13,
+        rows_url=rows_url("issued_pending"),
+    ),
+    kf.KeyFigure(
+        code="leads.issued_time_to_decide",
+        owner="leads",
+        label=_("Median time to accept an OEM lead"),
+        unit=kf.Unit.MINUTES,
+        higher_is_better=False,
+        definition=_definition(
+            _(
+                "The median business minutes from an issued lead's arrival to the dealer's acceptance or "
+                "rejection, by the dealer's business hours and time zone."
+            ),
+            COHORT,
+        ),
+        measures=("leads.issued_decide_minutes",),
+        combine=kf.median_of("leads.issued_decide_minutes"),
+        group="acceptance",
+        order=14,
+        rows_url=rows_url("issued_decided"),
+    ),
+]
+
+
+def register() -> None:
+    kf.measure_register(*MEASURES)
+    kf.figure_register(*FIGURES)
