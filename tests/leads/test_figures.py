@@ -219,6 +219,11 @@ EXPECTED_ROWS = {
     "leads.first_contact_verified": {"A"},
     "leads.first_contact_claimed": {"B", "C"},
     "leads.first_contact_backdated": {"C"},
+    "leads.conversion.contacted": {"A", "B", "C", "W"},
+    "leads.conversion.visited": {"W"},
+    "leads.lost_rate": set(),  # the lost duplicate is not a lead of its own
+    "leads.valid_phone": {"A", "B", "C", "D", "W"},
+    "leads.source_filled": {"A", "B", "C", "D"},
 }
 
 
@@ -277,3 +282,190 @@ def test_every_lead_figure_is_fully_described():
         assert set(figure.measures) <= {m.code for m in kf.measures()}
         for code in figure.measures:
             assert kf.measure_get(code).changed_by, code
+
+
+# --- Follow-ups, call-backs, the overdue backlog -----------------------------------------------------------------
+
+TUESDAY_NOV_3, WEDNESDAY_NOV_4 = date(2026, 11, 3), date(2026, 11, 4)
+
+
+@pytest.fixture
+def follow_ups():
+    """Hand-made follow-ups of two leads (the first-response follow-ups the capture opened were answered at once):
+
+    - F1 by grade, due Tue 10:00, done 09:50            → owed, on time
+    - F2 by grade, due Tue 15:00, done 16:00            → owed, late
+    - F3 by grade, due Wed 10:00, still open            → owed, missed, overdue
+    - F4 by grade, due Wed 12:00, replaced at 11:00     → never owed
+    - F5 by grade, due Wed 12:00, replaced at 13:00     → owed, missed
+    - call-back day 3 due Tue 10:00, done; day 7 due Wed 10:00, open (overdue); one month due 30 Dec, open
+    """
+    from leads.models import FollowUp
+
+    dealer = DealerFactory(code="FU01", business_hours=WEEKDAYS_9_TO_6, time_zone="Asia/Shanghai")
+    manager = staff(Role.SALES_MANAGER, dealer=dealer)
+    first = web_lead(dealer, phone="+8613800000021", arrived_at=local(date(2026, 11, 2), "09:00"))
+    second = web_lead(dealer, phone="+8613800000022", arrived_at=local(date(2026, 11, 2), "09:00"))
+    contacted, replaced = FollowUp.Closing.CONTACTED, FollowUp.Closing.REPLACED
+    cadence = FollowUp.Reason.CADENCE
+
+    def follow_up(lead, reason, due, done=None, closed=""):
+        return FollowUp.objects.create(
+            lead=lead, dealer=dealer, reason=reason, due_at=due, done_at=done, closed_reason=closed
+        )
+
+    with network_wide(reason="test arrange"):
+        FollowUp.objects.filter(lead__in=[first, second]).update(
+            done_at=local(date(2026, 11, 2), "09:01"), closed_reason=contacted
+        )
+        follow_up(first, cadence, local(TUESDAY_NOV_3, "10:00"), local(TUESDAY_NOV_3, "09:50"), contacted)
+        follow_up(first, cadence, local(TUESDAY_NOV_3, "15:00"), local(TUESDAY_NOV_3, "16:00"), contacted)
+        follow_up(second, cadence, local(WEDNESDAY_NOV_4, "10:00"))
+        follow_up(first, cadence, local(WEDNESDAY_NOV_4, "12:00"), local(WEDNESDAY_NOV_4, "11:00"), replaced)
+        follow_up(first, cadence, local(WEDNESDAY_NOV_4, "12:00"), local(WEDNESDAY_NOV_4, "13:00"), replaced)
+        follow_up(
+            first,
+            FollowUp.Reason.DELIVERY_DAY_3,
+            local(TUESDAY_NOV_3, "10:00"),
+            local(TUESDAY_NOV_3, "11:00"),
+            contacted,
+        )
+        follow_up(first, FollowUp.Reason.DELIVERY_DAY_7, local(WEDNESDAY_NOV_4, "10:00"))
+        follow_up(first, FollowUp.Reason.DELIVERY_MONTH_1, local(date(2026, 12, 30), "10:00"))
+    return {"dealer": dealer, "manager": manager, "first": first, "second": second}
+
+
+def test_follow_ups_done_on_time_count_each_owed_follow_up_on_its_due_day(follow_ups):
+    got = values("leads.follow_ups_on_time", dealer=follow_ups["dealer"], first_day=TUESDAY_NOV_3, last_day=WEDNESDAY_NOV_4)
+    on_time = got["leads.follow_ups_on_time"]
+    assert (on_time.numerator, on_time.denominator, on_time.value) == (1, 4, 25)
+
+
+def test_the_overdue_backlog_and_its_age(follow_ups):
+    got = values(
+        "leads.overdue", "leads.overdue_age", dealer=follow_ups["dealer"], first_day=date(2026, 11, 1), last_day=date(2026, 12, 31)
+    )
+    assert got["leads.overdue"].value == 2  # F3 and the day-7 call-back; the one-month call-back is not due yet
+    from django.utils import timezone
+
+    assert got["leads.overdue_age"].value == (timezone.localdate() - WEDNESDAY_NOV_4).days
+
+
+def test_sales_call_backs_done(follow_ups):
+    got = values(
+        "leads.call_backs_done",
+        "leads.call_backs_done.delivery_day_3",
+        "leads.call_backs_done.delivery_day_7",
+        "leads.call_backs_done.delivery_month_1",
+        dealer=follow_ups["dealer"],
+        first_day=date(2026, 11, 1),
+        last_day=date(2026, 12, 31),
+    )
+    assert (got["leads.call_backs_done"].numerator, got["leads.call_backs_done"].denominator) == (1, 2)
+    assert got["leads.call_backs_done.delivery_day_3"].value == 100
+    assert got["leads.call_backs_done.delivery_day_7"].value == 0
+    assert got["leads.call_backs_done.delivery_month_1"].value is None
+
+
+@pytest.mark.parametrize(
+    ("code", "leads", "count"),
+    [
+        ("leads.follow_ups_on_time", {"first"}, 1),
+        ("leads.overdue", {"first", "second"}, 2),
+        ("leads.call_backs_done", {"first"}, 1),
+    ],
+)
+def test_a_follow_up_figures_rows_list_the_leads_and_count_the_follow_ups(follow_ups, client, code, leads, count):
+    client.force_login(follow_ups["manager"])
+    url = kf.figure_get(code).rows_url(follow_ups["dealer"].id, date(2026, 11, 1), date(2026, 12, 31))
+    response = client.get(url)
+    assert {lead.id for lead in response.context["leads"]} == {follow_ups[key].id for key in leads}
+    assert response.context["figure_rows"].count == count
+    assert str(response.context["figure_rows"].noun) == "follow-ups"
+
+
+# --- The funnel, grades, data quality, approvals ------------------------------------------------------------------
+
+
+def test_conversion_stage_to_stage_and_the_lost_rate_count_a_merged_duplicate_once(pudong):
+    leads, seller, manager = pudong["leads"], pudong["seller"], pudong["manager"]
+    with clock(local(TUESDAY, "10:00")):
+        with as_user(seller):
+            verdict = services.lost_propose(lead=leads["D"], by=seller, reason=LostVerdict.Reason.TIMING)
+        with as_user(manager):
+            services.lost_decide(verdict=verdict, by=manager, approve=True)
+    got = values(
+        "leads.conversion.contacted",
+        "leads.conversion.visited",
+        "leads.lost_rate",
+        dealer=pudong["dealer"],
+        first_day=FRIDAY,
+        last_day=MONDAY,
+    )
+    # Received: A, B, C, D, W (the lost duplicate is not a lead of its own). Contacted: A, B, C, and the walk-in
+    # W, which jumped to "visited". Lost: D only.
+    assert (got["leads.conversion.contacted"].numerator, got["leads.conversion.contacted"].denominator) == (4, 5)
+    assert (got["leads.conversion.visited"].numerator, got["leads.conversion.visited"].denominator) == (1, 4)
+    assert (got["leads.lost_rate"].numerator, got["leads.lost_rate"].denominator) == (1, 5)
+
+
+def test_grade_inflation_counts_h_leads_that_ordered_within_30_days(pudong):
+    from decimal import Decimal
+
+    from leads.models import Order
+
+    leads, seller = pudong["leads"], pudong["seller"]
+    with clock(local(MONDAY, "16:00")), as_user(seller):
+        for key in ("A", "B", "C"):
+            services.lead_grade(lead=leads[key], by=seller, grade="H", reason="Ready to buy")
+    with clock(local(date(2026, 11, 20), "10:00")), as_user(seller):
+        for key in ("A", "B"):
+            order = services.order_quote(lead=leads[key], by=seller, model="A6", list_price=Decimal("250000"))
+            services.order_place(order=order, by=seller)
+    with network_wide(reason="test arrange"):  # B's order was in fact placed 40 days after its H grade
+        Order.objects.filter(lead=leads["B"]).update(ordered_at=local(date(2026, 12, 19), "10:00"))
+    got = values("leads.grade_h_ordered", dealer=pudong["dealer"], first_day=FRIDAY, last_day=MONDAY)
+    assert (got["leads.grade_h_ordered"].numerator, got["leads.grade_h_ordered"].denominator) == (1, 3)
+
+
+def test_data_quality_valid_phone_source_and_possible_duplicates(pudong):
+    from crm.customers.models import ContactPoint, DuplicateCandidate
+
+    leads = pudong["leads"]
+    with network_wide(reason="test arrange"):
+        ContactPoint.objects.filter(customer=leads["C"].customer).update(is_invalid=True)
+        Lead.objects.filter(id=leads["D"].id).update(source=None)
+        low, high = sorted((leads["B"].customer_id, leads["W"].customer_id))
+        DuplicateCandidate.objects.create(customer_id=low, other_id=high, score=0.9, reason="phone_tail_and_name")
+    got = values(
+        "leads.valid_phone",
+        "leads.source_filled",
+        "leads.possible_duplicates",
+        dealer=pudong["dealer"],
+        first_day=FRIDAY,
+        last_day=MONDAY,
+    )
+    assert got["leads.valid_phone"].numerator == 4  # every lead but C
+    assert got["leads.source_filled"].numerator == 3  # D has none, nor has the walk-in
+    assert got["leads.possible_duplicates"].numerator == 2  # B and W
+
+
+def test_manager_approval_turnaround_in_business_minutes(pudong):
+    leads, seller, manager = pudong["leads"], pudong["seller"], pudong["manager"]
+    with clock(local(MONDAY, "17:30")), as_user(seller):
+        verdict = services.lost_propose(lead=leads["C"], by=seller, reason=LostVerdict.Reason.PRICE)
+    with clock(local(MONDAY, "17:45")), as_user(seller):
+        services.lost_propose(lead=leads["B"], by=seller, reason=LostVerdict.Reason.PRICE)
+    with clock(local(TUESDAY, "09:30")), as_user(manager):
+        services.lost_decide(verdict=verdict, by=manager, approve=False)
+    got = values(
+        "leads.approval_turnaround", "leads.approvals_pending", dealer=pudong["dealer"], first_day=MONDAY, last_day=TUESDAY
+    )
+    with network_wide(reason="test check"):
+        totals = kf.totals_from_raw(
+            codes=["leads.verdict_decide_minutes"], dealer_ids=[pudong["dealer"].id], first_day=MONDAY, last_day=TUESDAY
+        )
+    # C's: 30 minutes on Monday evening, 30 on Tuesday morning; Dup's (approved at once at 12:30) took none.
+    assert sorted(totals["leads.verdict_decide_minutes"]) == [0, 60]
+    assert got["leads.approval_turnaround"].value == 30
+    assert got["leads.approvals_pending"].value == 1
