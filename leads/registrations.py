@@ -22,6 +22,7 @@ from crm.messaging.registry import (
     segment_filter_register,
 )
 from leads import permissions
+from leads.figures.registrations import register as figures_register
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
 from leads.services.reminders.overdue import overdue_count, overdue_items
 
@@ -231,3 +232,8 @@ due_source_register(
         icon="alarm",
     )
 )
+
+
+# --- Key figures (crm.core.key_figures): what the OEM judges the funnel by ---------------------------------
+
+figures_register()

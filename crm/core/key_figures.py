@@ -51,6 +51,9 @@ class Measure:
     # The timeline event kinds after which the measure may have changed for the event's dealer and day (the
     # facts refresh those cells from `compute`; a nightly pass re-derives recent days anyway).
     changed_by: tuple[str, ...] = ()
+    # Which (dealer id, local day) cells an event of those kinds may have changed; None: the event's dealer on
+    # the local day it occurred. (A lead event moves the day the lead arrived, which is not the event's day.)
+    cells: Callable[[Any], Iterable[tuple[int, date]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from crm.network.models import DEALER_MANAGER_ROLES
 from leads import permissions, selectors, services
 from leads.dashboard.forms import FunnelFilterForm
 from leads.dashboard.selectors import funnel_leads
+from leads.figures.forms import FigureRowsForm
+from leads.figures.selectors import figure_rows_for_user
 from leads.forms import (
     AssignForm,
     ContactLogForm,
@@ -58,6 +60,14 @@ def lead_list(request):
         if drill_down and drill_down.is_valid()
         else None
     )
+    # A key figure's drill-down (leads.figures): the selection its measure counts, over the dealer's local days.
+    figure = FigureRowsForm(request.GET, user=request.user) if "rows" in request.GET else None
+    figure_rows = None
+    if figure is not None:
+        if not figure.is_valid():
+            raise Http404
+        figure_rows = figure_rows_for_user(user=request.user, **figure.cleaned_data)
+        base = figure_rows.leads
     leads, has_next = selectors.leads_list(user=request.user, filters=filters, page=page, base=base)
     query = request.GET.copy()
     query.pop("page", None)
@@ -73,6 +83,7 @@ def lead_list(request):
             "can_log_visits": permissions.can_log_visits(request.access),
             "can_import": permissions.can_import(request.access),
             "drill_down": base is not None,
+            "figure_rows": figure_rows,
         },
     )
 

@@ -54,7 +54,7 @@ LIBRARIES = {
     "leads": {"adf", "sla"},
 }
 # Feature areas of a big app: the same standard names inside.
-FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "imports", "setup"}}
+FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "figures", "imports", "setup"}}
 APPS = [
     "crm/core",
     "crm/network",
