@@ -1,5 +1,4 @@
-"""Every read of the dealers app: figures per dealer, region and network; the pages built on them; the OEM
-read log."""
+"""Every read of the dealers app: figures per dealer, region and network; scorecards; audits and findings."""
 
 from dealers.selectors.figures import Period, figure_values
 
