@@ -46,6 +46,8 @@ def own(request):
         "query": urlencode(form.query()),
         "chart_data": chart_data(figures),
         "can_see_reads": request.access.has_role(Role.DEALER_ADMIN, dealer_id=dealer.id),
+        # A manager of several dealers who named one keeps it when changing the period.
+        "keep_dealer": dealer.id if request.GET.get("dealer") else None,
     }
     return render(request, "dealers/own.html", context)
 
