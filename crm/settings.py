@@ -370,3 +370,11 @@ LOGGING = {
 
 # The role that owns the narrow identity-match functions (NOLOGIN, BYPASSRLS); created by db_bootstrap.
 CRM_IDENTITY_DB_ROLE = env("CRM_IDENTITY_DB_ROLE", "crm_identity")
+
+# --- Dealers' pages (dealers/, area dl-pages) ------------------------------------------------------------
+# The key figure the regional landing ranks dealers on by default (a registered figure's code); when empty
+# or unknown, the first registered figure tagged "primary", else the first scorable one.
+DEALERS_PRIMARY_FIGURE = env("DEALERS_PRIMARY_FIGURE", "")
+# Targets per figure code ({"code": value}) the heat table colours against; a figure without one is
+# coloured against its region's median. The OEM's scorecard templates are the place targets will live.
+DEALERS_FIGURE_TARGETS: dict[str, float] = {}

@@ -79,7 +79,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_dealers"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)

@@ -1,0 +1,3 @@
+from dealers.models.read_log import OemRead
+
+__all__ = ["OemRead"]
