@@ -1,0 +1,89 @@
+"""What the dealers app lends to the core's registries, imported once by DealersConfig.ready(): its own key
+figures (what mystery shops and field audits measure, so a scorecard may weigh them like any other figure)
+and the header entries of its pages."""
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.core import key_figures as kf
+from crm.network.models import Dealer
+from dealers.models import Audit, MysteryShop
+
+# --- Key figures ---------------------------------------------------------------------------------------------
+
+
+def _local_rows(queryset, moment_field: str, value_of, *, dealer_ids, first_day, last_day):
+    """(dealer, local day, value) per row of `queryset` whose `moment_field` falls on the dealer's local days
+    first_day…last_day (a day's margin each side in UTC, then each dealer's zone decides)."""
+    zones = dict(Dealer.objects.filter(id__in=dealer_ids).values_list("id", "time_zone"))
+    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
+    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
+    totals: dict[tuple, object] = defaultdict(int)
+    for row in queryset.filter(dealer_id__in=dealer_ids, **{f"{moment_field}__gte": start, f"{moment_field}__lt": end}):
+        day = timezone.localtime(getattr(row, moment_field), ZoneInfo(zones[row.dealer_id])).date()
+        if first_day <= day <= last_day:
+            totals[(row.dealer_id, day)] += value_of(row)
+    return [(dealer_id, day, value) for (dealer_id, day), value in totals.items()]
+
+
+def _shops_reconciled(*, dealer_ids, first_day, last_day):
+    shops = MysteryShop.objects.filter(reconciled_at__isnull=False).exclude(is_logged=True, is_followed_up=None)
+    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _shops_passed(*, dealer_ids, first_day, last_day):
+    shops = MysteryShop.objects.filter(reconciled_at__isnull=False, is_logged=True, is_followed_up=True)
+    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _audits_completed(*, dealer_ids, first_day, last_day):
+    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
+    return _local_rows(audits, "completed_at", lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _audit_points(*, dealer_ids, first_day, last_day):
+    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
+    return _local_rows(
+        audits, "completed_at", lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day
+    )
+
+
+kf.measure_register(
+    kf.Measure("dealers.mystery_shops_reconciled", kf.MeasureKind.COUNT, _shops_reconciled),
+    kf.Measure("dealers.mystery_shops_passed", kf.MeasureKind.COUNT, _shops_passed),
+    kf.Measure("dealers.audits_completed", kf.MeasureKind.COUNT, _audits_completed),
+    kf.Measure("dealers.audit_points", kf.MeasureKind.SUM, _audit_points),
+)
+kf.figure_register(
+    kf.KeyFigure(
+        code="dealers.mystery_shops_passed",
+        owner="dealers",
+        label=_("Mystery shops logged and followed up"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_(
+            "Of the mystery shops reconciled with the dealer's records, the share found in its showroom log or "
+            "leads within a day, with the shopper's phone, and followed up within the cadence."
+        ),
+        measures=("dealers.mystery_shops_passed", "dealers.mystery_shops_reconciled"),
+        combine=kf.ratio("dealers.mystery_shops_passed", "dealers.mystery_shops_reconciled"),
+        group="audits",
+        order=10,
+    ),
+    kf.KeyFigure(
+        code="dealers.audit_score",
+        owner="dealers",
+        label=_("Field audit score"),
+        unit=kf.Unit.SCORE,
+        higher_is_better=True,
+        definition=_("The mean score (0–100) of the field audits completed in the period."),
+        measures=("dealers.audit_points", "dealers.audits_completed"),
+        combine=kf.ratio("dealers.audit_points", "dealers.audits_completed", percent=False),
+        group="audits",
+        order=20,
+    ),
+)
