@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import key_figures as kf
+from crm.core.navigation import NavEntry, in_namespace, nav_register
 from crm.network.models import Dealer
+from dealers import permissions
 from dealers.models import Audit, MysteryShop
 
 # --- Key figures ---------------------------------------------------------------------------------------------
@@ -85,5 +87,76 @@ kf.figure_register(
         combine=kf.ratio("dealers.audit_points", "dealers.audits_completed", percent=False),
         group="audits",
         order=20,
+    ),
+)
+
+
+# --- Header ---------------------------------------------------------------------------------------------------
+
+
+def _sees_findings(access) -> bool:
+    return permissions.oversees_dealers(access) or permissions.reads_own_dealer(access)
+
+
+nav_register(
+    NavEntry(
+        key="dealers_scorecards",
+        label=_("Scorecards"),
+        url_name="dealers:scorecard_list",
+        icon="award",
+        order=50,
+        allowed=permissions.can_see_scorecards,
+        is_here=in_namespace(
+            "dealers", names={"scorecard_list", "scorecard_detail", "scorecard_history", "scorecard_export"}
+        ),
+    ),
+    NavEntry(
+        key="dealers_findings",
+        label=_("Findings"),
+        url_name="dealers:finding_list",
+        icon="flag",
+        order=51,
+        allowed=_sees_findings,
+        is_here=in_namespace("dealers", names={"finding_list", "finding_new", "finding_detail"}),
+    ),
+    NavEntry(
+        key="dealers_audits",
+        label=_("Field audits"),
+        url_name="dealers:audit_list",
+        icon="clipboard-check",
+        order=52,
+        allowed=_sees_findings,
+        is_here=in_namespace("dealers", names={"audit_list", "audit_detail"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_mystery_shops",
+        label=_("Mystery shops"),
+        url_name="dealers:shop_list",
+        icon="incognito",
+        order=53,
+        allowed=permissions.can_see_mystery_shops,
+        is_here=in_namespace("dealers", names={"shop_list", "shop_new", "shop_detail"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_scorecard_templates",
+        label=_("Scorecard templates"),
+        url_name="dealers:template_list",
+        icon="sliders",
+        order=62,
+        allowed=permissions.can_edit_scorecard_templates,
+        is_here=in_namespace("dealers", names={"template_list", "template_new", "template_edit"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_checklists",
+        label=_("Audit checklists"),
+        url_name="dealers:checklist_list",
+        icon="list-check",
+        order=63,
+        allowed=permissions.can_edit_checklists,
+        is_here=in_namespace("dealers", names={"checklist_list", "checklist_new", "checklist_edit"}),
+        is_secondary=True,
     ),
 )
