@@ -378,3 +378,17 @@ DEALERS_PRIMARY_FIGURE = env("DEALERS_PRIMARY_FIGURE", "")
 # Targets per figure code ({"code": value}) the heat table colours against; a figure without one is
 # coloured against its region's median. The OEM's scorecard templates are the place targets will live.
 DEALERS_FIGURE_TARGETS: dict[str, float] = {}
+# --- dealers: scorecards, audits, findings (dl-audit) --------------------------------------------------
+# The zone in which the OEM closes a month (its scorecards are drafted the day after).
+DEALERS_OEM_TIME_ZONE = env("DEALERS_OEM_TIME_ZONE", TIME_ZONE)
+# Evidence files live outside the web root; only the evidence view serves them, after an access check.
+DEALERS_EVIDENCE_ROOT = Path(env("DEALERS_EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
+DEALERS_EVIDENCE_MAX_BYTES = int(env("DEALERS_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE["dealers-scorecards-draft"] = {
+    "task": "dealers.tasks.scorecards_draft",
+    "schedule": crontab(minute=20, hour="*"),
+}
+CELERY_BEAT_SCHEDULE["dealers-findings-escalate"] = {
+    "task": "dealers.tasks.findings_escalate",
+    "schedule": crontab(minute=5, hour="*"),
+}

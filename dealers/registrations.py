@@ -1,10 +1,23 @@
 """What the dealers app lends to the core's registries, imported once by DealersConfig.ready(): its header
-entries, and the regional manager's landing page (the region's dealers, worst first)."""
+entries, and the regional manager's landing page (the region's dealers, worst first).
 
+What the dealers app lends to the core's registries, imported once by DealersConfig.ready(): its own key
+figures (what mystery shops and field audits measure, so a scorecard may weigh them like any other figure)
+and the header entries of its pages.
+"""
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import key_figures as kf
 from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
+from crm.network.models import Dealer
 from dealers import permissions
+from dealers.models import Audit, MysteryShop
 
 nav_register(
     NavEntry(
@@ -39,4 +52,148 @@ nav_register(
 landing_register(
     # Before the network overview (order 10): a regional manager's day starts with the worst dealers.
     Landing(key="dealers_network", order=5, applies=permissions.is_regional_manager_only, url_name="dealers:network"),
+)
+
+
+def _local_rows(queryset, moment_field: str, value_of, *, dealer_ids, first_day, last_day):
+    """(dealer, local day, value) per row of `queryset` whose `moment_field` falls on the dealer's local days
+    first_day…last_day (a day's margin each side in UTC, then each dealer's zone decides)."""
+    zones = dict(Dealer.objects.filter(id__in=dealer_ids).values_list("id", "time_zone"))
+    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
+    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
+    totals: dict[tuple, object] = defaultdict(int)
+    for row in queryset.filter(dealer_id__in=dealer_ids, **{f"{moment_field}__gte": start, f"{moment_field}__lt": end}):
+        day = timezone.localtime(getattr(row, moment_field), ZoneInfo(zones[row.dealer_id])).date()
+        if first_day <= day <= last_day:
+            totals[(row.dealer_id, day)] += value_of(row)
+    return [(dealer_id, day, value) for (dealer_id, day), value in totals.items()]
+
+
+def _shops_reconciled(*, dealer_ids, first_day, last_day):
+    shops = MysteryShop.objects.filter(reconciled_at__isnull=False).exclude(is_logged=True, is_followed_up=None)
+    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _shops_passed(*, dealer_ids, first_day, last_day):
+    shops = MysteryShop.objects.filter(reconciled_at__isnull=False, is_logged=True, is_followed_up=True)
+    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _audits_completed(*, dealer_ids, first_day, last_day):
+    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
+    return _local_rows(audits, "completed_at", lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+
+
+def _audit_points(*, dealer_ids, first_day, last_day):
+    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
+    return _local_rows(
+        audits, "completed_at", lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day
+    )
+
+
+kf.measure_register(
+    kf.Measure("dealers.mystery_shops_reconciled", kf.MeasureKind.COUNT, _shops_reconciled),
+    kf.Measure("dealers.mystery_shops_passed", kf.MeasureKind.COUNT, _shops_passed),
+    kf.Measure("dealers.audits_completed", kf.MeasureKind.COUNT, _audits_completed),
+    kf.Measure("dealers.audit_points", kf.MeasureKind.SUM, _audit_points),
+)
+kf.figure_register(
+    kf.KeyFigure(
+        code="dealers.mystery_shops_passed",
+        owner="dealers",
+        label=_("Mystery shops logged and followed up"),
+        unit=kf.Unit.PERCENT,
+        higher_is_better=True,
+        definition=_(
+            "Of the mystery shops reconciled with the dealer's records, the share found in its showroom log or "
+            "leads within a day, with the shopper's phone, and followed up within the cadence."
+        ),
+        measures=("dealers.mystery_shops_passed", "dealers.mystery_shops_reconciled"),
+        combine=kf.ratio("dealers.mystery_shops_passed", "dealers.mystery_shops_reconciled"),
+        group="audits",
+        order=10,
+    ),
+    kf.KeyFigure(
+        code="dealers.audit_score",
+        owner="dealers",
+        label=_("Field audit score"),
+        unit=kf.Unit.SCORE,
+        higher_is_better=True,
+        definition=_("The mean score (0–100) of the field audits completed in the period."),
+        measures=("dealers.audit_points", "dealers.audits_completed"),
+        combine=kf.ratio("dealers.audit_points", "dealers.audits_completed", percent=False),
+        group="audits",
+        order=20,
+    ),
+)
+
+
+# --- Header ---------------------------------------------------------------------------------------------------
+
+
+def _sees_findings(access) -> bool:
+    return permissions.oversees_dealers(access) or permissions.reads_own_dealer(access)
+
+
+nav_register(
+    NavEntry(
+        key="dealers_scorecards",
+        label=_("Scorecards"),
+        url_name="dealers:scorecard_list",
+        icon="award",
+        order=50,
+        allowed=permissions.can_see_scorecards,
+        is_here=in_namespace(
+            "dealers", names={"scorecard_list", "scorecard_detail", "scorecard_history", "scorecard_export"}
+        ),
+    ),
+    NavEntry(
+        key="dealers_findings",
+        label=_("Findings"),
+        url_name="dealers:finding_list",
+        icon="flag",
+        order=51,
+        allowed=_sees_findings,
+        is_here=in_namespace("dealers", names={"finding_list", "finding_new", "finding_detail"}),
+    ),
+    NavEntry(
+        key="dealers_audits",
+        label=_("Field audits"),
+        url_name="dealers:audit_list",
+        icon="clipboard-check",
+        order=52,
+        allowed=_sees_findings,
+        is_here=in_namespace("dealers", names={"audit_list", "audit_detail"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_mystery_shops",
+        label=_("Mystery shops"),
+        url_name="dealers:shop_list",
+        icon="incognito",
+        order=53,
+        allowed=permissions.can_see_mystery_shops,
+        is_here=in_namespace("dealers", names={"shop_list", "shop_new", "shop_detail"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_scorecard_templates",
+        label=_("Scorecard templates"),
+        url_name="dealers:template_list",
+        icon="sliders",
+        order=62,
+        allowed=permissions.can_edit_scorecard_templates,
+        is_here=in_namespace("dealers", names={"template_list", "template_new", "template_edit"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_checklists",
+        label=_("Audit checklists"),
+        url_name="dealers:checklist_list",
+        icon="list-check",
+        order=63,
+        allowed=permissions.can_edit_checklists,
+        is_here=in_namespace("dealers", names={"checklist_list", "checklist_new", "checklist_edit"}),
+        is_secondary=True,
+    ),
 )

@@ -1,3 +1,30 @@
+"""
+
+The dealers app's own rows: scorecard templates and monthly scorecards, audit checklists and field audits,
+findings and their evidence, mystery shops. Everything else it shows, it reads from the apps below.
+"""
+
+from dealers.models.audits import Audit, AuditChecklist, AuditChecklistItem, AuditResult
+from dealers.models.findings import Evidence, Finding, FindingStep
+from dealers.models.mystery import MysteryShop
 from dealers.models.read_log import OemRead
+from dealers.models.scorecards import Scorecard, ScorecardKpi, ScorecardLine, ScorecardTemplate, Tier
 
 __all__ = ["OemRead"]
+
+
+__all__ = [
+    "Audit",
+    "AuditChecklist",
+    "AuditChecklistItem",
+    "AuditResult",
+    "Evidence",
+    "Finding",
+    "FindingStep",
+    "MysteryShop",
+    "Scorecard",
+    "ScorecardKpi",
+    "ScorecardLine",
+    "ScorecardTemplate",
+    "Tier",
+]
