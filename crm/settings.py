@@ -331,6 +331,18 @@ SMS_SENDER_ID = env("SMS_SENDER_ID", "DEALERCRM")
 SMS_WEBHOOK_SECRET = env("SMS_WEBHOOK_SECRET", "dev-sms-webhook-secret")
 if IS_PRODUCTION and SMS_WEBHOOK_SECRET.startswith("dev-"):
     raise RuntimeError("SMS_WEBHOOK_SECRET must be set when CRM_MODE=production")
+# --- Click-to-call (dl-phone: crm/messaging/channels/telephony.py; development and tests:
+# crm/messaging/devtools/telephony_simulator.py, started by `make run`). The provider signs its call records
+# with TELEPHONY_WEBHOOK_SECRET (HMAC-SHA256 of the body, X-Signature header), like the SMS gateway.
+TELEPHONY_ADAPTER = env("TELEPHONY_ADAPTER", "crm.messaging.channels.telephony.HttpTelephony")
+TELEPHONY_PROVIDER_URL = env("TELEPHONY_PROVIDER_URL", "http://127.0.0.1:8026")
+TELEPHONY_PROVIDER_KEY = env("TELEPHONY_PROVIDER_KEY", "dev-telephony-key")
+TELEPHONY_PROVIDER_TIMEOUT_SECONDS = float(env("TELEPHONY_PROVIDER_TIMEOUT_SECONDS", "10"))
+TELEPHONY_WEBHOOK_SECRET = env("TELEPHONY_WEBHOOK_SECRET", "dev-telephony-webhook-secret")
+if IS_PRODUCTION and TELEPHONY_WEBHOOK_SECRET.startswith("dev-"):
+    raise RuntimeError("TELEPHONY_WEBHOOK_SECRET must be set when CRM_MODE=production")
+# An answered call through click-to-call verifies a contact from this many seconds on (leads/verification.py).
+LEAD_VERIFIED_CALL_MIN_SECONDS = int(env("LEAD_VERIFIED_CALL_MIN_SECONDS", "10"))
 # No marketing between these local times of the dealer (or MESSAGING_DEFAULT_TIME_ZONE): such messages wait.
 MESSAGING_QUIET_HOURS = tuple(env("MESSAGING_QUIET_HOURS", "21:00-08:00").split("-"))
 MESSAGING_DEFAULT_TIME_ZONE = env("MESSAGING_DEFAULT_TIME_ZONE", "Asia/Shanghai")

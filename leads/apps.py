@@ -11,4 +11,7 @@ class LeadsConfig(AppConfig):
             events,  # noqa: F401 - registers the timeline kinds this app writes
             registrations,  # noqa: F401 - header, landings, segment filters, salesperson placeholders
         )
-        from leads.services import campaign_response  # noqa: F401 - opens leads from campaign replies
+        from leads.services import (
+            campaign_response,  # noqa: F401 - opens leads from campaign replies
+            witnessed,  # noqa: F401 - calls, texts and replies become contact attempts
+        )

@@ -24,6 +24,9 @@ LEAD_LOST_PROPOSED = "lead.lost_proposed"
 LEAD_LOST_DECIDED = "lead.lost_decided"
 LEAD_ISSUED = "lead.issued"
 LEAD_ACCEPTANCE = "lead.acceptance"
+# An attempt's verification changed after it was logged (a text the gateway delivered, or later failed):
+# figures kept from events re-read the attempt (data: lead, attempt, verified, evidence).
+LEAD_CONTACT_VERIFIED = "lead.contact_verified"
 
 
 def _choice(key: str, model_field: str):
@@ -100,6 +103,15 @@ kind_register(
         **_choice("channel", "ContactAttempt.channel")(d),
         **_choice("outcome", "ContactAttempt.outcome")(d),
     },
+)
+kind_register(
+    LEAD_CONTACT_VERIFIED,
+    label=_("Contact verified"),
+    summary=_("Contact attempt: %(evidence)s"),
+    icon="patch-check",
+    prepare=lambda d: {"evidence": choice_label("leads.ContactAttempt", "evidence", d.get("evidence", ""))}
+    if d.get("evidence")
+    else {"evidence": _("not verified")},
 )
 kind_register(LEAD_GRADED, label=_("Grade"), summary=_("Graded %(grade)s"), icon="bar-chart")
 kind_register(

@@ -140,3 +140,26 @@ class PayloadTooLarge(ApplicationError):
     code = "payload_too_large"
     status = 413
     default_message = _("The request body is too large.")
+
+
+class StaffPhoneMissing(ApplicationError):
+    code = "staff_phone_missing"
+    field = "phone"
+    default_message = _("Give your own mobile phone first: click-to-call rings it, then connects the customer.")
+
+
+class CustomerPhoneMissing(ApplicationError):
+    code = "customer_phone_missing"
+    default_message = _("This customer has no valid phone number to call or text.")
+
+
+class CallInProgress(ApplicationError):
+    code = "call_in_progress"
+    status = 409
+    default_message = _("You have a call in progress: wait for it to end before calling again.")
+
+
+class MessageEmpty(ApplicationError):
+    code = "message_empty"
+    field = "text"
+    default_message = _("Write the message first.")

@@ -364,6 +364,11 @@ class ContactAttempt(models.Model):
         WECHAT = "wechat", _("WeChat")
         VISIT = "visit", _("Showroom visit")
 
+    class Evidence(models.TextChoices):
+        DELIVERED_MESSAGE = "delivered_message", _("Message delivered")
+        INBOUND_REPLY = "inbound_reply", _("Reply from the lead's number")
+        ANSWERED_CALL = "answered_call", _("Call answered")
+
     class Outcome(models.TextChoices):
         REACHED = "reached", _("Reached")
         NO_ANSWER = "no_answer", _("No answer")
@@ -384,14 +389,43 @@ class ContactAttempt(models.Model):
     logged_at = models.DateTimeField(_("logged"), default=timezone.now, db_default=Now())
     # Claimed much earlier than it was logged (LEAD_BACKDATED_CONTACT_MINUTES): shown and counted apart.
     is_backdated = models.BooleanField(_("back-dated"), default=False, db_default=False)
-    # Made through the system (a message it sent, a logged visit) rather than only claimed afterwards.
+    # Witnessed by the system (leads/verification.py is the rule): a message it sent that the gateway
+    # delivered, a reply from the lead's number, an answered click-to-call of some length to the lead's own
+    # number. Anything logged by hand, visits included, is only claimed. `evidence` says which, and the
+    # message, reply or call it points to is the proof.
     is_verified = models.BooleanField(_("verified"), default=False)
+    evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence.choices, blank=True)
+    message = models.ForeignKey(
+        "messaging.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply = models.ForeignKey(
+        "messaging.InboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    call = models.ForeignKey(
+        "messaging.PhoneCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A call's real length, from the provider's record (None for anything but a call through the system).
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("contact attempt")
         verbose_name_plural = _("contact attempts")
         indexes = [models.Index(fields=["lead", "-at"], name="contact_attempt_lead")]
+        constraints = [
+            models.CheckConstraint(
+                name="contact_attempt_verified_has_evidence",
+                condition=Q(is_verified=False, evidence="") | (Q(is_verified=True) & ~Q(evidence="")),
+            ),
+            # One attempt per call and per message; a reply is evidence once per lead.
+            models.UniqueConstraint(fields=["call"], name="contact_attempt_call_once", condition=Q(call__isnull=False)),
+            models.UniqueConstraint(
+                fields=["message"], name="contact_attempt_message_once", condition=Q(message__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "reply"], name="contact_attempt_reply_once", condition=Q(reply__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.outcome}"

@@ -132,6 +132,14 @@ def can_contact_lead(access, lead) -> bool:
     )
 
 
+def can_reach_through_system(access, lead) -> bool:
+    """Call the lead through click-to-call or text it from the lead page: only the lead's own dealer's
+    sales staff who may contact it (its owner, a salesperson while nobody owns it, the dealer's sales
+    managers). Not the OEM nor the call centre: the call rings the dealer salesperson's phone and the text
+    goes out in the dealer's name."""
+    return access.has_role(*SALES_ROLES, dealer_id=lead.dealer_id) and can_contact_lead(access, lead)
+
+
 def can_claim_lead(access, lead) -> bool:
     """A salesperson of the dealer takes an unowned lead. An OEM-issued lead can be claimed only once the
     dealer accepted it: until then its manager decides whether, and to whom, it goes."""

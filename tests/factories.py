@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from crm.core.scope import network_wide
+from crm.core.scope import network_wide, scoped
 from crm.customers.models import Consent, ContactPoint, Customer, CustomerDealer, Vehicle
 from crm.customers.normalize import vin_check_digit
 from crm.messaging.models import Campaign, MessageTemplate, Segment
 from crm.messaging.services.campaigns import campaign_approve, campaign_create, campaign_submit
+from crm.network.access import access_for
 from crm.network.models import Brand, Dealer, Region, Role, RoleAssignment, StaffProfile
+from crm.network.services import staff_phone_set
 
 User = get_user_model()
 PASSWORD = "demo-pass-123"
@@ -318,3 +320,16 @@ def campaign_running(*, dealer, template, filters=None, scheduled_at=None) -> Ca
     )
     campaign_submit(campaign=campaign, by=creator)
     return campaign_approve(campaign=campaign, by=approver)
+
+
+def contact_witnessed(lead, by, *, at, answered: bool = True, duration_seconds: int = 60):
+    """A contact the system witnessed: a click-to-call from `by` (given a phone if they have none) to the
+    lead's number, answered for `duration_seconds`, with the provider's record (leads/verification.py)."""
+    from leads.services import call_history_record
+
+    if not StaffProfile.objects.filter(user=by).exclude(phone="").exists():
+        staff_phone_set(user=by, phone=f"+86138{by.pk % 100000000:08d}")
+    with scoped(access_for(by).scope):
+        return call_history_record(
+            lead=lead, by=by, started_at=at, answered=answered, duration_seconds=duration_seconds
+        )

@@ -346,3 +346,64 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PhoneCall(models.Model):
+    """A call placed through click-to-call: the provider rings the staff member's phone, then bridges the
+    customer's. The row is written before the provider is asked (as an outbox message is); the provider's
+    signed call record fills in what happened, once (a replayed record changes nothing).
+
+    `kind` and `reference_id` say what the call is about for the app that placed it ("leads.lead", 42);
+    messaging does not read them."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        RINGING = "ringing", _("Calling…")
+        ANSWERED = "answered", _("Answered")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        FAILED = "failed", _("Failed")
+
+    idempotency_key = models.CharField(max_length=160, unique=True)
+    kind = models.CharField(max_length=60)
+    reference_id = models.BigIntegerField(null=True, blank=True)
+    dealer = models.ForeignKey("network.Dealer", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    # What we asked the provider to bridge (E.164)…
+    caller_number = models.CharField(_("staff phone"), max_length=32)
+    callee_number = models.CharField(_("customer's phone"), max_length=32)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    provider_call_id = models.CharField(max_length=120, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    # …and what the provider's record says happened (numbers as it dialled them, normalised).
+    recorded_caller_number = models.CharField(max_length=32, blank=True)
+    recorded_callee_number = models.CharField(max_length=32, blank=True)
+    is_answered = models.BooleanField(_("answered"), default=False)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("record received at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("phone call")
+        verbose_name_plural = _("phone calls")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_call_id"], name="phone_call_provider_once", condition=~Q(provider_call_id="")
+            ),
+            models.CheckConstraint(
+                name="phone_call_answered_has_record",
+                condition=Q(is_answered=False) | Q(recorded_at__isnull=False, status="answered"),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "reference_id"], name="phone_call_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.callee_number} ({self.status})"

@@ -125,3 +125,18 @@ def due_source_register(source: DueSource) -> None:
 
 def due_sources() -> list[DueSource]:
     return list(_due_sources.values())
+
+
+# --- Outcome watchers: the message kinds whose delivery outcome an app wants to hear of ----------------------
+# A delivery receipt (delivered or failed) of a message of a watched kind writes a timeline event
+# (events.MESSAGE_DELIVERED / MESSAGE_FAILED) in the receipt's transaction; other kinds (campaigns, care
+# messages, staff reminders) write none, so the timeline is not flooded with receipts.
+_watched_kinds: set[str] = set()
+
+
+def outcome_watch_register(kind: str) -> None:
+    _watched_kinds.add(kind)
+
+
+def is_outcome_watched(kind: str) -> bool:
+    return kind in _watched_kinds

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from crm.core.scope import network_wide
 from crm.messaging.models import Campaign, OutboxMessage
+from crm.messaging.services.calls import call_place as call_place_service
+from crm.messaging.services.calls import calls_resume_stale
 from crm.messaging.services.campaigns import (
     campaign_snapshot_batch,
     campaign_summaries_refresh,
@@ -51,6 +53,7 @@ def messaging_tick() -> dict:
         "resumed": campaigns_resume_stalled(idle_seconds=settings.MESSAGING_STALL_SECONDS),
         "finished": campaigns_finish(),
         "recounted": campaign_summaries_refresh(),
+        "calls_resumed": calls_resume_stale(),
         "woken": [],
     }
     now = timezone.now()
@@ -81,3 +84,10 @@ def messaging_tick() -> dict:
 @shared_task(name="crm.messaging.tasks.care_messages", acks_late=True)
 def care_messages() -> int:
     return care_programs_run()
+
+
+@shared_task(name="crm.messaging.tasks.call_place", acks_late=True)
+def call_place(*, call_id: int) -> str:
+    """Ask the telephony provider to bridge one requested call (safe twice: see services/calls.py)."""
+    call = call_place_service(call_id=call_id)
+    return call.status if call is not None else "missing"

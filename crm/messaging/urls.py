@@ -12,6 +12,7 @@ urlpatterns = [
     path("m/u/<str:token>/", webhooks.unsubscribe, name="unsubscribe"),
     path("messaging/hooks/sms/receipts/", webhooks.sms_receipt, name="sms_receipt"),
     path("messaging/hooks/sms/inbound/", webhooks.sms_inbound, name="sms_inbound"),
+    path("messaging/hooks/calls/records/", webhooks.call_record, name="call_record"),
     # Campaigns.
     path("messaging/campaigns/", campaigns.campaign_list, name="campaigns"),
     path("messaging/campaigns/new/", campaigns.campaign_new, name="campaign_new"),

@@ -37,3 +37,9 @@ class DealerChoiceRequired(ApplicationError):
     code = "dealer_required"
     field = "dealer"
     default_message = _("You work at several dealers: choose the dealer this is for.")
+
+
+class StaffPhoneInvalid(ApplicationError):
+    code = "staff_phone_invalid"
+    field = "phone"
+    default_message = _("This is not a valid phone number: the phone rings for click-to-call, so it must be real.")

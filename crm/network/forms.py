@@ -16,6 +16,13 @@ class StaffAddForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
     email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=32,
+        required=False,
+        help_text=_("Click-to-call rings this phone first."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     role = forms.ChoiceField(
         label=_("Role"), choices=[(value, label) for value, label in Role.choices if value in DEALER_ROLES]
     )
@@ -37,3 +44,8 @@ class ActingDealerForm(forms.Form):
     def __init__(self, *args, dealers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].queryset = Dealer.objects.filter(id__in=[dealer.id for dealer in dealers])
+
+
+class StaffPhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Your mobile phone"), max_length=32, required=False)
+    next = forms.CharField(required=False)

@@ -1,5 +1,7 @@
-"""Writes to the network that the browser offers: adding and deactivating dealer staff, a user's language."""
+"""Writes to the network that the browser offers: adding and deactivating dealer staff, a user's language
+and phone."""
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -11,6 +13,7 @@ from crm.network.access import access_for
 from crm.network.exceptions import (
     OwnRoleDeactivation,
     RoleNotForDealer,
+    StaffPhoneInvalid,
     UnknownLanguage,
     UsernameTaken,
     WeakPassword,
@@ -32,6 +35,7 @@ def staff_add(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    phone: str = "",
 ):
     """Create a user and give them `role` at `dealer`.
 
@@ -50,6 +54,7 @@ def staff_add(
         validate_password(password, user=candidate)
     except ValidationError as error:
         raise WeakPassword(" ".join(error.messages)) from error
+    phone = staff_phone_normalize(phone) if phone.strip() else ""
     if User.objects.filter(username__iexact=username).exists():
         raise UsernameTaken()
     try:
@@ -58,7 +63,7 @@ def staff_add(
             candidate.save()
     except IntegrityError as error:
         raise UsernameTaken() from error
-    StaffProfile.objects.create(user=candidate, language=settings.LANGUAGE_CODE)
+    StaffProfile.objects.create(user=candidate, language=settings.LANGUAGE_CODE, phone=phone)
     return RoleAssignment.objects.create(user=candidate, role=role, dealer=dealer)
 
 
@@ -80,4 +85,27 @@ def staff_language_set(*, user, language: str) -> StaffProfile:
     if language not in dict(settings.LANGUAGES):
         raise UnknownLanguage()
     profile, _created = StaffProfile.objects.update_or_create(user=user, defaults={"language": language})
+    return profile
+
+
+def staff_phone_normalize(raw: str) -> str:
+    """A staff phone in E.164, read in DEFAULT_PHONE_REGION unless it has a +, like customers' phones
+    (crm/customers/normalize.py, which the network sits below). StaffPhoneInvalid when it is no number."""
+    text = (raw or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, settings.DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise StaffPhoneInvalid() from error
+    if not phonenumbers.is_valid_number(number):
+        raise StaffPhoneInvalid()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def staff_phone_set(*, user, phone: str) -> StaffProfile:
+    """The phone click-to-call rings first for `user` (their own; empty clears it). Stored in E.164."""
+    phone = staff_phone_normalize(phone) if phone.strip() else ""
+    profile, _created = StaffProfile.objects.update_or_create(user=user, defaults={"phone": phone})
     return profile

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
     path("acting-dealer/", views.acting_dealer_set, name="acting_dealer_set"),
+    path("profile/phone/", views.staff_phone_set, name="staff_phone_set"),
     path("network/", views.network_overview, name="network_overview"),
     path("network/dealers/<int:dealer_id>/", views.dealer_staff, name="dealer_staff"),
     path(

@@ -16,7 +16,7 @@ from crm.core.http import redirect_back
 from crm.core.names import staff_name
 from crm.core.navigation import landing_url
 from crm.network import selectors, services
-from crm.network.forms import ActingDealerForm, LanguageForm, StaffAddForm
+from crm.network.forms import ActingDealerForm, LanguageForm, StaffAddForm, StaffPhoneForm
 
 
 @require_GET
@@ -148,3 +148,18 @@ def language_set(request):
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )
     return response
+
+
+@login_required
+@require_POST
+def staff_phone_set(request):
+    """A staff member sets their own mobile phone (click-to-call rings it first), then goes back."""
+    form = StaffPhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_phone_set(user=request.user, phone=form.cleaned_data["phone"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your phone is saved."))
+    return redirect_back(request, reverse("home"))

@@ -72,7 +72,7 @@ def dealer_phone_in_record(
     grade: str = "",
 ) -> Capture:
     """A salesperson takes a call at the dealer: a phone lead owned by them, and the call itself is its
-    first contact (verified, so the first-response time is measured and met at once). When the caller's
+    first contact (so the first-response time is measured and met at once; logged by hand, it is claimed). When the caller's
     open lead here belongs to a colleague, the call is only noted on that lead (Capture.owned_by_other)."""
     require(can_work_dealer(access_for(by), dealer.id))
     capture = lead_capture(
@@ -93,7 +93,6 @@ def dealer_phone_in_record(
         channel=ContactAttempt.Channel.CALL,
         outcome=ContactAttempt.Outcome.REACHED,
         note=note,
-        is_verified=True,
     )
     if grade:
         capture.lead = lead_grade(lead=capture.lead, by=by, grade=grade, reason=_("Graded on the phone call"))

@@ -39,6 +39,7 @@ from leads.services.intake import (
     source_key_hash,
     web_form_capture,
 )
+from leads.services.witnessed import call_history_record, lead_call_start, lead_sms_send
 
 __all__ = [
     "KEY_HEADER",
@@ -50,6 +51,7 @@ __all__ = [
     "adf_capture",
     "cadence_days",
     "cadence_set",
+    "call_history_record",
     "contact_log",
     "dealer_for_issue",
     "fill_time_check",
@@ -58,6 +60,7 @@ __all__ = [
     "lead_accept",
     "lead_answers_record",
     "lead_assign",
+    "lead_call_start",
     "lead_assign_round_robin",
     "lead_capture",
     "lead_claim",
@@ -65,6 +68,7 @@ __all__ = [
     "lead_issue",
     "lead_move",
     "lead_reject",
+    "lead_sms_send",
     "lead_source_create",
     "leads_reassign_all",
     "lost_decide",

@@ -48,15 +48,15 @@ def contact_log(
     outcome: str,
     note: str = "",
     at: datetime | None = None,
-    is_verified: bool = False,
 ) -> ContactAttempt:
-    """Log an attempt to reach the prospect. It closes the due follow-up and schedules the next one from
-    the grade; the first attempt stops the first-response clock (business minutes, breach, verified or
-    only claimed). Unanswered attempts are counted; an invalid number is marked on the customer; a
-    request not to be contacted withdraws marketing consent at once. A delivered lead takes attempts only
-    for its call-backs (day 3, day 7, one month), which they close. `at`, when given, is the claimed time:
-    after the lead arrived and not in the future (ContactTimeImplausible); one well before now is kept as
-    back-dated."""
+    """Log an attempt to reach the prospect, by hand: it is only claimed (leads/verification.py; the
+    verified ones are written by leads/services/witnessed.py from what the system saw). It closes the due
+    follow-up and schedules the next one from the grade; the first attempt stops the first-response clock
+    (business minutes, breach, verified or only claimed). Unanswered attempts are counted; an invalid
+    number is marked on the customer; a request not to be contacted withdraws marketing consent at once. A
+    delivered lead takes attempts only for its call-backs (day 3, day 7, one month), which they close.
+    `at`, when given, is the claimed time: after the lead arrived and not in the future
+    (ContactTimeImplausible); one well before now is kept as back-dated."""
     lead = lock_lead(lead.id)
     require(can_contact_lead(access_for(by), lead))
     if not lead.is_open and not _open_call_backs(lead).exists():
@@ -71,7 +71,6 @@ def contact_log(
         outcome=outcome,
         note=note,
         at=at or now,
-        is_verified=is_verified,
     )
 
 
@@ -82,9 +81,22 @@ def _open_call_backs(lead: Lead):
 
 
 def _contact_record(
-    *, lead: Lead, by, channel: str, outcome: str, note: str, at: datetime, is_verified: bool
+    *,
+    lead: Lead,
+    by,
+    channel: str,
+    outcome: str,
+    note: str,
+    at: datetime,
+    evidence: str = "",
+    message=None,
+    reply=None,
+    call=None,
+    duration_seconds: int | None = None,
 ) -> ContactAttempt:
-    """contact_log's work, for a lead already locked and checked."""
+    """contact_log's work, for a lead already locked and checked. Verified exactly when `evidence` (from
+    leads/verification.py) is given; `message`, `reply` or `call` is what the system saw."""
+    is_verified = bool(evidence)
     logged_at = timezone.now()
     attempt = ContactAttempt.objects.create(
         lead=lead,
@@ -97,6 +109,11 @@ def _contact_record(
         logged_at=logged_at,
         is_backdated=is_backdated(at=at, logged_at=logged_at),
         is_verified=is_verified,
+        evidence=evidence,
+        message=message,
+        reply=reply,
+        call=call,
+        duration_seconds=duration_seconds,
     )
     changes: dict = {}
     if lead.first_contact_at is None:
@@ -237,7 +254,8 @@ def visit_log(
         note=note,
         is_first_visit=is_first_visit,
     )
-    # A visit is a verified contact, whoever owns the lead (it joins that lead; the owner is told).
+    # A visit is a contact, whoever owns the lead (it joins that lead; the owner is told). Logged by hand,
+    # it is only claimed (docs/decisions.md, "Verified vs claimed"): the mystery shop checks visits.
     _contact_record(
         lead=lead,
         by=by,
@@ -245,7 +263,6 @@ def visit_log(
         outcome=ContactAttempt.Outcome.REACHED,
         note=note,
         at=arrived_at,
-        is_verified=True,
     )
     stage_advance(lead=lead, to_stage=Stage.VISITED, by=by, at=arrived_at)
     if grade in OPEN_GRADES:

@@ -31,7 +31,7 @@ from leads.services import (
     order_quote,
     visit_log,
 )
-from tests.factories import DealerFactory, RegionFactory, make_vin, staff, web_lead
+from tests.factories import DealerFactory, RegionFactory, contact_witnessed, make_vin, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +54,12 @@ def filters(**extra) -> FunnelFilters:
 
 
 def contact(lead, by, *, minutes, verified=False):
+    at = lead.arrived_at + timedelta(minutes=minutes)
+    if verified:  # witnessed: an answered click-to-call with its record
+        contact_witnessed(lead, by, at=at)
+        return
     with as_user(by):
-        contact_log(
-            lead=lead,
-            by=by,
-            channel="call",
-            outcome="reached",
-            at=lead.arrived_at + timedelta(minutes=minutes),
-            is_verified=verified,
-        )
+        contact_log(lead=lead, by=by, channel="call", outcome="reached", at=at)
 
 
 def lose(lead, seller, manager, *, reason, brand="", freeze=False):

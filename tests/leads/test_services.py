@@ -93,7 +93,8 @@ def test_a_walk_in_of_a_new_customer_opens_a_visited_lead_owned_by_the_salespers
             shop["seller"].id,
             LeadType.WALK_IN,
         )
-        assert lead.first_contact_at is not None and lead.is_first_contact_verified
+        # Logged by hand, a visit is only claimed (docs/decisions.md, "Verified vs claimed").
+        assert lead.first_contact_at is not None and lead.is_first_contact_verified is False
         follow_up = FollowUp.objects.get(lead=lead, done_at__isnull=True)
         assert follow_up.reason == FollowUp.Reason.AFTER_VISIT
         assert follow_up.due_at.astimezone(UTC) > lead.arrived_at
@@ -182,13 +183,11 @@ def test_first_response_clock_counts_business_hours_across_the_weekend(shop):
         Lead.objects.filter(id=lead.id).update(owner=shop["seller"])
     monday_ten = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     with as_user(shop["seller"]):
-        contact_log(
-            lead=lead, by=shop["seller"], channel="sms", outcome="no_answer", at=monday_ten, is_verified=True
-        )
+        contact_log(lead=lead, by=shop["seller"], channel="sms", outcome="no_answer", at=monday_ten)
     with everything():
         lead.refresh_from_db()
     assert lead.first_response_minutes == 90
-    assert not lead.is_sla_breached and lead.is_first_contact_verified
+    assert not lead.is_sla_breached and lead.is_first_contact_verified is False
 
 
 def test_a_late_first_contact_is_a_breach_and_a_claimed_one_is_not_verified(shop):

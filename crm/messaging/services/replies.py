@@ -18,6 +18,7 @@ from crm.customers.normalize import phone_normalize
 from crm.customers.services.records import consent_record
 from crm.messaging import events
 from crm.messaging.models import Campaign, InboundMessage, OutboxMessage
+from crm.messaging.registry import is_outcome_watched
 from crm.messaging.services.campaigns import campaign_summaries_outdate
 from crm.timeline.services import event_record
 
@@ -72,7 +73,24 @@ def receipt_record(
             )
         if updated:
             campaign_summaries_outdate(campaign_ids=messages.values_list("campaign_id", flat=True))
+            _outcomes_tell(messages, delivered=status == "delivered")
         return bool(updated) or messages.exists()
+
+
+def _outcomes_tell(messages, *, delivered: bool) -> None:
+    """A timeline event for each message of a watched kind (registry.outcome_watch_register) whose outcome
+    this receipt changed, in the receipt's transaction."""
+    status = OutboxMessage.Status.DELIVERED if delivered else OutboxMessage.Status.FAILED
+    for message in messages.filter(status=status, customer__isnull=False).only(
+        "id", "kind", "channel", "customer_id", "dealer_id"
+    ):
+        if is_outcome_watched(message.kind):
+            event_record(
+                customer_id=message.customer_id,
+                kind=events.MESSAGE_DELIVERED if delivered else events.MESSAGE_FAILED,
+                dealer_id=message.dealer_id,
+                data={"message_id": message.id, "channel": message.channel},
+            )
 
 
 @transaction.atomic
@@ -126,6 +144,13 @@ def reply_record(
                     "body": reply.body[:300],
                     "sender": sender,
                 },
+            )
+        elif not opt_out and last is not None and reply.customer_id and reply.dealer_id:
+            event_record(
+                customer_id=reply.customer_id,
+                kind=events.MESSAGE_RECEIVED,
+                dealer_id=reply.dealer_id,
+                data={"reply_id": reply.id, "sender": sender, "body": reply.body[:300]},
             )
         if opt_out:
             for customer in Customer.objects.filter(id__in=customer_ids, merged_into__isnull=True):

@@ -1,5 +1,6 @@
-"""Endpoints the outside world calls: the SMS gateway's delivery receipts and inbound replies (signed
-with the shared secret), and the unsubscribe link in marketing emails (signed per message)."""
+"""Endpoints the outside world calls: the SMS gateway's delivery receipts and inbound replies and the
+telephony provider's call records (each signed with its shared secret), and the unsubscribe link in
+marketing emails (signed per message)."""
 
 import hashlib
 import hmac
@@ -9,16 +10,19 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.messaging.selectors.recipients import message_for_recipient
+from crm.messaging.services.calls import RECORD_STATUSES, call_record_receive
 from crm.messaging.services.links import unsubscribe_key
 from crm.messaging.services.replies import receipt_record, reply_record, unsubscribe_record
 
 
-def _signed_json(request: HttpRequest) -> tuple[dict | None, JsonResponse | None]:
-    expected = hmac.new(settings.SMS_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+def _signed_json(request: HttpRequest, secret: str | None = None) -> tuple[dict | None, JsonResponse | None]:
+    secret = settings.SMS_WEBHOOK_SECRET if secret is None else secret
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
         return None, JsonResponse({"message": "bad signature", "code": "bad_signature"}, status=403)
     try:
@@ -61,6 +65,44 @@ def sms_inbound(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"message": "'from' is required", "code": "invalid_sender"}, status=400)
     reply = reply_record(sender=sender[:64], body=body, provider_message_id=str(payload.get("id", ""))[:120])
     return JsonResponse({"id": reply.id, "opt_out": reply.is_opt_out})
+
+
+def _moment(value):
+    """A provider's ISO 8601 time, or None when missing or unreadable (the call's request time stands in)."""
+    try:
+        return parse_datetime(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@csrf_exempt
+@require_POST
+def call_record(request: HttpRequest) -> JsonResponse:
+    """The telephony provider's record of a finished call. A replay of a record already applied answers
+    200 and changes nothing; an unknown call answers 200 too (a provider retries non-2xx forever)."""
+    payload, error = _signed_json(request, settings.TELEPHONY_WEBHOOK_SECRET)
+    if error:
+        return error
+    status = str(payload.get("status", ""))
+    if status not in RECORD_STATUSES:
+        return JsonResponse({"message": f"unknown status {status!r}", "code": "invalid_status"}, status=400)
+    try:
+        duration = int(payload.get("duration_seconds") or 0)
+    except (TypeError, ValueError):
+        return JsonResponse(
+            {"message": "duration_seconds must be a whole number", "code": "invalid_duration"}, status=400
+        )
+    call, applied = call_record_receive(
+        provider_call_id=str(payload.get("id", ""))[:120],
+        client_ref=str(payload.get("client_ref", ""))[:160],
+        status=status,
+        caller=str(payload.get("from", ""))[:64],
+        callee=str(payload.get("to", ""))[:64],
+        duration_seconds=duration,
+        started_at=_moment(payload.get("started_at")),
+        ended_at=_moment(payload.get("ended_at")),
+    )
+    return JsonResponse({"matched": call is not None, "applied": applied})
 
 
 def _page_language(request: HttpRequest, message) -> str:

@@ -20,6 +20,7 @@ from crm.customers.management.commands.seed_demo import make_vin
 from crm.customers.models import ContactPoint
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
+from crm.network.services import staff_phone_set
 from leads import services
 from leads.models import DemoCar, Lead, LeadSource, LeadType, LostVerdict, Stage
 
@@ -93,6 +94,9 @@ class Command(BaseCommand):
             )
         if not sellers:
             return 0
+        for number, seller in enumerate(sellers, start=1):
+            # Click-to-call rings the salesperson's own phone first.
+            staff_phone_set(user=seller, phone=f"+86138{dealer.id % 1000:03d}{number:05d}")
         now = timezone.now()
         leads = []
         # Walk-ins over the last three weeks: returning customers and new ones.
@@ -134,14 +138,25 @@ class Command(BaseCommand):
             with scoped(access_for(seller).scope):
                 services.lead_claim(lead=lead, by=seller)
                 late = index % 3 == 0
-                services.contact_log(
-                    lead=lead,
-                    by=seller,
-                    channel=rng.choice(["call", "sms", "wechat"]),
-                    outcome="reached" if index % 5 else "no_answer",
-                    at=arrived + timedelta(minutes=rng.randint(300, 900) if late else rng.randint(5, 100)),
-                    is_verified=index % 2 == 0,
-                )
+                at = arrived + timedelta(minutes=rng.randint(300, 900) if late else rng.randint(5, 100))
+                at = min(at, now - timedelta(minutes=1))  # a lead that arrived this morning: not in the future
+                if index % 2 == 0:
+                    # Through click-to-call: verified when answered for long enough (leads/verification.py).
+                    services.call_history_record(
+                        lead=lead,
+                        by=seller,
+                        started_at=at,
+                        answered=bool(index % 5),
+                        duration_seconds=rng.choice([6, 48, 95, 180]),
+                    )
+                else:
+                    services.contact_log(
+                        lead=lead,
+                        by=seller,
+                        channel=rng.choice(["call", "sms", "wechat"]),
+                        outcome="reached" if index % 5 else "no_answer",
+                        at=at,
+                    )
             leads.append((lead, seller))
         # Further along the funnel: test drives, quotes, an order, a delivery, a lost verdict.
         for position, (lead, seller) in enumerate(leads[:6]):
