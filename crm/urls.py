@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/call-centre/", include("leads.call_centre.urls")),
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
+    path("service/imports/", include("service.imports.urls")),  # svc-workshop
     path("service/", include("service.urls")),  # svc-workshop
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),

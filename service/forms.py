@@ -105,10 +105,3 @@ class MoveForm(forms.Form):
 
 class VoidForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why is it voided?"), max_length=300)
-
-
-class DmsUploadForm(BootstrapFormMixin, forms.Form):
-    file = forms.FileField(
-        label=_("DMS export (CSV or XLSX)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
-    )
