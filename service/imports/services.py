@@ -34,8 +34,8 @@ from crm.customers.services import customer_resolve, vehicle_register
 from crm.network.access import access_for
 from crm.timeline.services import event_record
 from service import events
-from service.exceptions import DmsColumnsMissing, DmsImportKeyReused
 from service.dms import DmsLine, column_mapping, columns_missing, parse_table
+from service.exceptions import DmsColumnsMissing, DmsImportKeyReused
 from service.models import (
     ChargeLine,
     DmsImport,
