@@ -71,9 +71,17 @@ class _Report:
 
 
 def dms_import_run(
-    *, dealer, by, table: Table, file_name: str = "", source: str = DmsImport.Source.FILE, idempotency_key: str = ""
+    *,
+    dealer,
+    by,
+    table: Table,
+    file_name: str = "",
+    source: str = DmsImport.Source.FILE,
+    idempotency_key: str = "",
+    mapping: dict[str, int | None] | None = None,
 ) -> DmsImport:
     """Import `table` (a DMS export read by crm.core.spreadsheets) for `dealer`. See the module's guarantees.
+    `mapping` (field → column index) is suggested from the headers when not given (the API gives it).
     Raises DmsColumnsMissing when the file lacks a column it cannot do without."""
     require(can_import_dms(access_for(by), dealer.id))
     key = (idempotency_key or "").strip()[:100]
@@ -84,7 +92,7 @@ def dms_import_run(
             if earlier.read_as.rsplit(" ", 1)[-1] != fingerprint[:12]:
                 raise DmsImportKeyReused()
             return earlier
-    mapping = column_mapping(table)
+    mapping = mapping if mapping is not None else column_mapping(table)
     missing = columns_missing(mapping)
     if missing:
         raise DmsColumnsMissing(
