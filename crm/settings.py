@@ -284,6 +284,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "leads.models.Order.Status",
         "LostVerdictStatusEnum": "leads.models.LostVerdict.Status",
         "ConsentStatusEnum": "crm.customers.models.Consent.Status",
+        "DmsImportRowOutcomeEnum": "service.models.DmsImportRow.Outcome",  # svc-workshop
+        "OutcomeEnum": "leads.models.ContactAttempt.Outcome",  # svc-workshop: keeps its name beside the above
+        "DmsImportSourceEnum": "service.models.DmsImport.Source",  # svc-workshop
     },
 }
 

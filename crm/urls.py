@@ -20,8 +20,11 @@ urlpatterns = [
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
     path("dealers/", include("dealers.urls")),
+    path("service/imports/", include("service.imports.urls")),  # svc-workshop
+    path("service/", include("service.urls")),  # svc-workshop
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
+    path("api/v1/service/", include("service.imports.api.urls")),  # svc-workshop
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -7,4 +7,7 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self) -> None:
-        from service import events  # noqa: F401 - registers the timeline kinds this app writes
+        from service import (
+            events,  # noqa: F401 - registers the timeline kinds this app writes
+            registrations,  # noqa: F401 - workshop header entry and landing, the customer page's history panel
+        )

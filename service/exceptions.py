@@ -54,3 +54,15 @@ class ImplausibleMileage(ApplicationError):
     code = "implausible_mileage"
     field = "mileage_in"
     default_message = _("A mileage is a whole number of kilometres up to 3,000,000.")
+
+
+class DmsColumnsMissing(ApplicationError):
+    code = "dms_columns_missing"
+    field = "file"
+    default_message = _("The file has no column for: %(columns)s.")
+
+
+class DmsImportKeyReused(ApplicationError):
+    code = "dms_import_key_reused"
+    status = 409
+    default_message = _("This idempotency key was already used for another file.")

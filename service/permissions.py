@@ -25,3 +25,13 @@ def can_read_service(access) -> bool:
     """A vehicle's service life is read by every dealer role (sales values an owner's history too), the call
     centre (complaints and call-backs) and the OEM's oversight; what rows they see is row-level security's."""
     return access.has_role(*DEALER_ROLES, *OEM_OVERSIGHT_ROLES, Role.CALL_CENTRE_AGENT)
+
+
+def is_service_advisor(access) -> bool:
+    """Advisors start their day on the workshop screen."""
+    return bool(access.dealers_where(Role.SERVICE_ADVISOR))
+
+
+def can_import_dms(access, dealer_id: int) -> bool:
+    """A dealer's DMS exports are imported by its workshop staff (or pushed by a DMS signed in as one)."""
+    return can_work_workshop(access, dealer_id)

@@ -2,6 +2,7 @@
 upper-case VINs and plates; and refusing what no person has (a birthday in year 1 or next year)."""
 
 import re
+import unicodedata
 from datetime import date
 
 import phonenumbers
@@ -68,7 +69,7 @@ def vin_check_digit(vin: str) -> str:
 def vin_normalize(raw: str, *, region: str | None = None) -> str:
     """Upper-case 17-character VIN; in regions that use it (China, North America) the check digit in
     position 9 must be right."""
-    vin = re.sub(r"[\s-]", "", raw or "").upper()
+    vin = re.sub(r"[\s-]", "", width_fold(raw)).upper()
     if not _VIN_ALPHABET.match(vin):
         raise InvalidVin(_("A VIN has 17 letters and digits, without I, O or Q."))
     if (region or settings.DEFAULT_PHONE_REGION) in settings.VIN_CHECK_DIGIT_REGIONS and vin[
@@ -78,8 +79,14 @@ def vin_normalize(raw: str, *, region: str | None = None) -> str:
     return vin
 
 
+def width_fold(raw: str) -> str:
+    """Full-width letters, digits and spaces (typed with a Chinese input method, or sent by a scanner in
+    that mode) as their ASCII forms: ＬＳＶ１２３ → LSV123. Chinese characters stay as they are."""
+    return unicodedata.normalize("NFKC", raw or "")
+
+
 def plate_normalize(raw: str) -> str:
-    return re.sub(r"[\s·.\-]", "", raw or "").upper()
+    return re.sub(r"[\s·・.\-]", "", width_fold(raw)).upper()
 
 
 def digits(raw: str) -> str:

@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('dealers', '0010_read_log'),
         ('leads', '0007_contact_logged_time_and_follow_up_closing'),
         ('network', '0002_brand_models_and_dealer_aliases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -27,6 +27,7 @@ from service.exceptions import (
 )
 from service.models import ChargeLine, Job, LabourLine, OdometerReading, PartLine, PayType, RepairOrder
 from service.permissions import can_work_workshop, require
+from service.services.history import summary_write
 from service.services.odometer import odometer_record
 
 CENT = Decimal("0.01")
@@ -124,6 +125,7 @@ def repair_order_open(
     concern: str = "",
     number: str = "",
     opened_at=None,
+    pay_type=PayType.CUSTOMER,
 ) -> RepairOrder:
     """Open an order for `vehicle` at `dealer`, for `customer` (default: the vehicle's owner), with a first job
     for the customer's concern when one is given. The mileage in is recorded in the vehicle's odometer series
@@ -149,7 +151,9 @@ def repair_order_open(
     except IntegrityError as error:
         raise RepairOrderNumberTaken() from error
     if concern.strip():
-        Job.objects.create(repair_order=repair_order, dealer=dealer, position=1, concern=concern.strip())
+        Job.objects.create(
+            repair_order=repair_order, dealer=dealer, position=1, concern=concern.strip(), pay_type=pay_type
+        )
     if mileage_in is not None:
         odometer_record(
             vehicle=vehicle,
@@ -339,6 +343,7 @@ def repair_order_settle(*, repair_order: RepairOrder, by, settled_at=None) -> Re
         status=Status.SETTLED, settled_at=settled_at, version=F("version") + 1, updated_at=timezone.now()
     )
     repair_order.refresh_from_db()
+    summary_write(repair_order=repair_order)
     operation_codes = sorted(
         set(
             LabourLine.objects.filter(job__repair_order=repair_order)

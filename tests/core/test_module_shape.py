@@ -52,9 +52,13 @@ LIBRARIES = {
     "crm/customers": {"normalize", "panels"},
     "crm/messaging": {"channels", "devtools"},
     "leads": {"adf", "sla"},
+    "service": {"dms"},  # svc-workshop: the DMS export parser (text in, typed lines out)
 }
 # Feature areas of a big app: the same standard names inside.
-FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "figures", "imports", "setup"}}
+FEATURE_AREAS = {
+    "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
+    "service": {"imports"},  # svc-workshop: DMS imports (file upload and API)
+}
 APPS = [
     "crm/core",
     "crm/network",

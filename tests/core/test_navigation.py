@@ -55,7 +55,7 @@ def test_an_entry_whose_page_does_not_exist_is_left_out():
     [
         (Role.SALESPERSON, "leads:my_day"),
         (Role.SALES_MANAGER, "leads:team"),
-        (Role.SERVICE_ADVISOR, "customers:search"),
+        (Role.SERVICE_ADVISOR, "service:workshop"),  # svc-workshop: advisors start in the workshop
         (Role.OEM_ADMIN, "network_overview"),
     ],
 )

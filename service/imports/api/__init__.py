@@ -1,0 +1,1 @@
+"""The DMS push API (views, urls)."""
