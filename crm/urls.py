@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/call-centre/", include("leads.call_centre.urls")),
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
+    path("service/care/", include("service.care.urls")),  # svc-care: complaints, call-backs
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,7 +1,15 @@
 """The service app's data: repair orders and the vehicle's odometer series (this module), and what later
 parts add (maintenance, appointments, recalls, complaints) in modules of their own."""
 
+from service.models.complaints import CallBack, Complaint, ComplaintEntry
 from service.models.odometer import OdometerReading
+from service.models.recalls import (
+    RecallCampaign,
+    RecallRemedy,
+    RecallUnmatchedVin,
+    RecallUpload,
+    RecallVehicle,
+)
 from service.models.repair_orders import (
     ChargeLine,
     Job,
@@ -11,4 +19,20 @@ from service.models.repair_orders import (
     RepairOrder,
 )
 
-__all__ = ["ChargeLine", "Job", "LabourLine", "OdometerReading", "PartLine", "PayType", "RepairOrder"]
+__all__ = [
+    "CallBack",
+    "ChargeLine",
+    "Complaint",
+    "ComplaintEntry",
+    "Job",
+    "LabourLine",
+    "OdometerReading",
+    "PartLine",
+    "PayType",
+    "RecallCampaign",
+    "RecallRemedy",
+    "RecallUnmatchedVin",
+    "RecallUpload",
+    "RecallVehicle",
+    "RepairOrder",
+]

@@ -54,7 +54,10 @@ LIBRARIES = {
     "leads": {"adf", "sla"},
 }
 # Feature areas of a big app: the same standard names inside.
-FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "imports", "setup"}}
+FEATURE_AREAS = {
+    "leads": {"call_centre", "dashboard", "imports", "setup"},
+    "service": {"care", "recalls"},  # svc-care: complaints and call-backs; recalls
+}
 APPS = [
     "crm/core",
     "crm/network",
