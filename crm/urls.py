@@ -16,6 +16,7 @@ urlpatterns = [
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
     path("service/care/", include("service.care.urls")),  # svc-care: complaints, call-backs
+    path("service/recalls/", include("service.recalls.urls")),  # svc-care: recalls
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,264 +8,808 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_birthday_plausible'),
-        ('network', '0002_brand_models_and_dealer_aliases'),
-        ('service', '0002_row_level_security'),
+        ("customers", "0006_birthday_plausible"),
+        ("network", "0002_brand_models_and_dealer_aliases"),
+        ("service", "0002_row_level_security"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('repair_quality', 'Repair quality'), ('service_attitude', 'Staff attitude'), ('waiting_time', 'Waiting time'), ('price', 'Price or bill'), ('parts', 'Parts availability'), ('vehicle_defect', 'Vehicle defect'), ('sales', 'Sales and delivery'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical (safety)')], max_length=10, verbose_name='severity')),
-                ('source', models.CharField(choices=[('call_centre', 'Call centre'), ('dealer', 'Dealer'), ('survey', 'Satisfaction survey'), ('call_back', 'Service call-back')], max_length=12, verbose_name='logged by')),
-                ('summary', models.TextField(verbose_name='what the customer says')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('contacted', 'Customer contacted'), ('resolved', "Resolved, awaiting the customer's confirmation"), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened')),
-                ('first_contact_due_at', models.DateTimeField(verbose_name='first contact due')),
-                ('resolution_due_at', models.DateTimeField(verbose_name='resolution due')),
-                ('first_contacted_at', models.DateTimeField(blank=True, null=True, verbose_name='first contacted')),
-                ('resolution', models.TextField(blank=True, verbose_name='resolution')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
-                ('customer_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed by the customer')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('escalation', models.PositiveSmallIntegerField(choices=[(0, 'Not escalated'), (1, "Escalated to the dealer's manager"), (2, 'Escalated to the OEM region')], default=0, verbose_name='escalation')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='customers.customer', verbose_name='customer')),
-                ('dealer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='network.dealer', verbose_name='dealer')),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_complaints', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('repair_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='service.repairorder', verbose_name='repair order')),
-                ('vehicle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='customers.vehicle', verbose_name='vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("repair_quality", "Repair quality"),
+                            ("service_attitude", "Staff attitude"),
+                            ("waiting_time", "Waiting time"),
+                            ("price", "Price or bill"),
+                            ("parts", "Parts availability"),
+                            ("vehicle_defect", "Vehicle defect"),
+                            ("sales", "Sales and delivery"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("critical", "Critical (safety)"),
+                        ],
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("call_centre", "Call centre"),
+                            ("dealer", "Dealer"),
+                            ("survey", "Satisfaction survey"),
+                            ("call_back", "Service call-back"),
+                        ],
+                        max_length=12,
+                        verbose_name="logged by",
+                    ),
+                ),
+                ("summary", models.TextField(verbose_name="what the customer says")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("contacted", "Customer contacted"),
+                            ("resolved", "Resolved, awaiting the customer's confirmation"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened")),
+                ("first_contact_due_at", models.DateTimeField(verbose_name="first contact due")),
+                ("resolution_due_at", models.DateTimeField(verbose_name="resolution due")),
+                (
+                    "first_contacted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first contacted"),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="resolution")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="resolved")),
+                (
+                    "customer_confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed by the customer"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "escalation",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Not escalated"),
+                            (1, "Escalated to the dealer's manager"),
+                            (2, "Escalated to the OEM region"),
+                        ],
+                        default=0,
+                        verbose_name="escalation",
+                    ),
+                ),
+                ("escalated_at", models.DateTimeField(blank=True, null=True, verbose_name="escalated")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dealer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="network.dealer",
+                        verbose_name="dealer",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_complaints",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "repair_order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="service.repairorder",
+                        verbose_name="repair order",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="customers.vehicle",
+                        verbose_name="vehicle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint',
-                'verbose_name_plural': 'complaints',
-                'ordering': ['-opened_at', '-id'],
+                "verbose_name": "complaint",
+                "verbose_name_plural": "complaints",
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CallBack',
+            name="CallBack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_at', models.DateTimeField(verbose_name='due from')),
-                ('due_by', models.DateTimeField(verbose_name='due by')),
-                ('outcome', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('dissatisfied', 'Dissatisfied'), ('unreachable', 'Could not be reached')], max_length=12, verbose_name='outcome')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('recorded_at', models.DateTimeField(blank=True, null=True, verbose_name='called')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('advisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_call_backs', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='call_backs', to='customers.customer', verbose_name='customer')),
-                ('dealer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='call_backs', to='network.dealer', verbose_name='dealer')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('repair_order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='call_back', to='service.repairorder', verbose_name='repair order')),
-                ('complaint', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='call_back', to='service.complaint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="due from")),
+                ("due_by", models.DateTimeField(verbose_name="due by")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("dissatisfied", "Dissatisfied"),
+                            ("unreachable", "Could not be reached"),
+                        ],
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("recorded_at", models.DateTimeField(blank=True, null=True, verbose_name="called")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "advisor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_call_backs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_backs",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dealer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_backs",
+                        to="network.dealer",
+                        verbose_name="dealer",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "repair_order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_back",
+                        to="service.repairorder",
+                        verbose_name="repair order",
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_back",
+                        to="service.complaint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service call-back',
-                'verbose_name_plural': 'service call-backs',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "service call-back",
+                "verbose_name_plural": "service call-backs",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ComplaintEntry',
+            name="ComplaintEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('note', 'Note'), ('contact', 'Customer contacted'), ('assigned', 'Owner changed'), ('escalated', 'Escalated'), ('resolved', 'Resolution proposed'), ('reopened', 'Customer not satisfied: reopened'), ('closed', "Closed with the customer's confirmation")], max_length=10, verbose_name='kind')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='service.complaint')),
-                ('dealer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.dealer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("note", "Note"),
+                            ("contact", "Customer contacted"),
+                            ("assigned", "Owner changed"),
+                            ("escalated", "Escalated"),
+                            ("resolved", "Resolution proposed"),
+                            ("reopened", "Customer not satisfied: reopened"),
+                            ("closed", "Closed with the customer's confirmation"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="service.complaint",
+                    ),
+                ),
+                (
+                    "dealer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="network.dealer"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint entry',
-                'verbose_name_plural': 'complaint entries',
-                'ordering': ['complaint', 'at', 'id'],
+                "verbose_name": "complaint entry",
+                "verbose_name_plural": "complaint entries",
+                "ordering": ["complaint", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RecallCampaign',
+            name="RecallCampaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='campaign code')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='defect and risk')),
-                ('remedy_operation_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), verbose_name='remedy operation codes')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('closed', 'Closed')], default='active', max_length=10, verbose_name='status')),
-                ('rule_models', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=60), blank=True, default=list, verbose_name='model codes')),
-                ('rule_year_from', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='model year from')),
-                ('rule_year_to', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='model year to')),
-                ('rule_vin_from', models.CharField(blank=True, max_length=17, verbose_name='VIN from')),
-                ('rule_vin_to', models.CharField(blank=True, max_length=17, verbose_name='VIN to')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="campaign code")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="defect and risk")),
+                (
+                    "remedy_operation_codes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40), verbose_name="remedy operation codes"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("active", "Active"), ("closed", "Closed")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "rule_models",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=60),
+                        blank=True,
+                        default=list,
+                        verbose_name="model codes",
+                    ),
+                ),
+                (
+                    "rule_year_from",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="model year from"),
+                ),
+                (
+                    "rule_year_to",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="model year to"),
+                ),
+                ("rule_vin_from", models.CharField(blank=True, max_length=17, verbose_name="VIN from")),
+                ("rule_vin_to", models.CharField(blank=True, max_length=17, verbose_name="VIN to")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recall campaign',
-                'verbose_name_plural': 'recall campaigns',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "recall campaign",
+                "verbose_name_plural": "recall campaigns",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RecallUpload',
+            name="RecallUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200, verbose_name='file')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('added', models.PositiveIntegerField(default=0, verbose_name='vehicles added')),
-                ('already', models.PositiveIntegerField(default=0, verbose_name='already in the campaign')),
-                ('unmatched', models.PositiveIntegerField(default=0, verbose_name='VINs not in the system')),
-                ('duplicates', models.PositiveIntegerField(default=0, verbose_name='duplicates in the file')),
-                ('blanks', models.PositiveIntegerField(default=0, verbose_name='blank rows')),
-                ('rejected', models.PositiveIntegerField(default=0, verbose_name='rejected rows')),
-                ('rejected_rows', models.JSONField(blank=True, default=list)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uploads', to='service.recallcampaign')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="file")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="uploaded"),
+                ),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("added", models.PositiveIntegerField(default=0, verbose_name="vehicles added")),
+                ("already", models.PositiveIntegerField(default=0, verbose_name="already in the campaign")),
+                ("unmatched", models.PositiveIntegerField(default=0, verbose_name="VINs not in the system")),
+                ("duplicates", models.PositiveIntegerField(default=0, verbose_name="duplicates in the file")),
+                ("blanks", models.PositiveIntegerField(default=0, verbose_name="blank rows")),
+                ("rejected", models.PositiveIntegerField(default=0, verbose_name="rejected rows")),
+                ("rejected_rows", models.JSONField(blank=True, default=list)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="uploads",
+                        to="service.recallcampaign",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'VIN list upload',
-                'verbose_name_plural': 'VIN list uploads',
-                'ordering': ['-uploaded_at', '-id'],
+                "verbose_name": "VIN list upload",
+                "verbose_name_plural": "VIN list uploads",
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RecallUnmatchedVin',
+            name="RecallUnmatchedVin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vin', models.CharField(max_length=17, verbose_name='VIN')),
-                ('first_seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='first listed')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unmatched_vins', to='service.recallcampaign')),
-                ('upload', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='service.recallupload')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("vin", models.CharField(max_length=17, verbose_name="VIN")),
+                (
+                    "first_seen_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="first listed"),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unmatched_vins",
+                        to="service.recallcampaign",
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="service.recallupload",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unmatched recall VIN',
-                'verbose_name_plural': 'unmatched recall VINs',
-                'ordering': ['campaign', 'vin'],
+                "verbose_name": "unmatched recall VIN",
+                "verbose_name_plural": "unmatched recall VINs",
+                "ordering": ["campaign", "vin"],
             },
         ),
         migrations.CreateModel(
-            name='RecallVehicle',
+            name="RecallVehicle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_by', models.CharField(choices=[('upload', 'VIN list'), ('rule', 'Rule')], max_length=10, verbose_name='added from')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('completed', 'Completed'), ('declined', 'Declined by the customer')], default='open', max_length=10, verbose_name='status')),
-                ('notice', models.CharField(blank=True, choices=[('', 'Not notified'), ('queued', 'Message sent'), ('no_contact', 'No phone number on record'), ('opted_out', 'Opted out of service messages')], max_length=12, verbose_name='owner notice')),
-                ('notified_at', models.DateTimeField(blank=True, null=True, verbose_name='notified')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
-                ('has_repeat_remedy', models.BooleanField(default=False, verbose_name='remedied more than once')),
-                ('declined_at', models.DateTimeField(blank=True, null=True, verbose_name='declined')),
-                ('declined_note', models.CharField(blank=True, max_length=300, verbose_name='why the customer declined')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='added')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vehicles', to='service.recallcampaign')),
-                ('completed_by_dealer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.dealer')),
-                ('completed_repair_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='service.repairorder')),
-                ('dealer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.dealer')),
-                ('declined_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vehicle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recalls', to='customers.vehicle', verbose_name='vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "added_by",
+                    models.CharField(
+                        choices=[("upload", "VIN list"), ("rule", "Rule")],
+                        max_length=10,
+                        verbose_name="added from",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("completed", "Completed"),
+                            ("declined", "Declined by the customer"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not notified"),
+                            ("queued", "Message sent"),
+                            ("no_contact", "No phone number on record"),
+                            ("opted_out", "Opted out of service messages"),
+                        ],
+                        max_length=12,
+                        verbose_name="owner notice",
+                    ),
+                ),
+                ("notified_at", models.DateTimeField(blank=True, null=True, verbose_name="notified")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="completed")),
+                (
+                    "has_repeat_remedy",
+                    models.BooleanField(default=False, verbose_name="remedied more than once"),
+                ),
+                ("declined_at", models.DateTimeField(blank=True, null=True, verbose_name="declined")),
+                (
+                    "declined_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="why the customer declined"),
+                ),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="added")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vehicles",
+                        to="service.recallcampaign",
+                    ),
+                ),
+                (
+                    "completed_by_dealer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.dealer",
+                    ),
+                ),
+                (
+                    "completed_repair_order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="service.repairorder",
+                    ),
+                ),
+                (
+                    "dealer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.dealer",
+                    ),
+                ),
+                (
+                    "declined_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recalls",
+                        to="customers.vehicle",
+                        verbose_name="vehicle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle affected by a recall',
-                'verbose_name_plural': 'vehicles affected by recalls',
-                'ordering': ['campaign', 'id'],
+                "verbose_name": "vehicle affected by a recall",
+                "verbose_name_plural": "vehicles affected by recalls",
+                "ordering": ["campaign", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RecallRemedy',
+            name="RecallRemedy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40))),
-                ('settled_at', models.DateTimeField(verbose_name='settled')),
-                ('is_repeat', models.BooleanField(default=False, verbose_name='second remedy')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='remedies', to='service.recallcampaign')),
-                ('dealer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.dealer')),
-                ('repair_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='service.repairorder')),
-                ('recall_vehicle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='remedies', to='service.recallvehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "operation_codes",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40)),
+                ),
+                ("settled_at", models.DateTimeField(verbose_name="settled")),
+                ("is_repeat", models.BooleanField(default=False, verbose_name="second remedy")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="remedies",
+                        to="service.recallcampaign",
+                    ),
+                ),
+                (
+                    "dealer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="network.dealer"
+                    ),
+                ),
+                (
+                    "repair_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="service.repairorder",
+                    ),
+                ),
+                (
+                    "recall_vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="remedies",
+                        to="service.recallvehicle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recall remedy',
-                'verbose_name_plural': 'recall remedies',
-                'ordering': ['settled_at', 'id'],
+                "verbose_name": "recall remedy",
+                "verbose_name_plural": "recall remedies",
+                "ordering": ["settled_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['dealer', 'status', 'opened_at'], name='complaint_dealer_status'),
+            model_name="complaint",
+            index=models.Index(fields=["dealer", "status", "opened_at"], name="complaint_dealer_status"),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['first_contact_due_at'], name='complaint_open_deadlines'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["first_contact_due_at"],
+                name="complaint_open_deadlines",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['customer'], name='complaint_customer'),
+            model_name="complaint",
+            index=models.Index(fields=["customer"], name="complaint_customer"),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), models.Q(('closed_at__isnull', False), ('customer_confirmed_at__isnull', False), ('resolved_at__isnull', False), models.Q(('resolution', ''), _negated=True)), _connector='OR'), name='complaint_closed_is_resolved_and_confirmed'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    models.Q(
+                        ("closed_at__isnull", False),
+                        ("customer_confirmed_at__isnull", False),
+                        ("resolved_at__isnull", False),
+                        models.Q(("resolution", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="complaint_closed_is_resolved_and_confirmed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('first_contact_due_at__gte', models.F('opened_at')), ('resolution_due_at__gte', models.F('opened_at'))), name='complaint_deadlines_after_opening'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("first_contact_due_at__gte", models.F("opened_at")),
+                    ("resolution_due_at__gte", models.F("opened_at")),
+                ),
+                name="complaint_deadlines_after_opening",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(condition=models.Q(('recorded_at__isnull', True)), fields=['dealer', 'due_at'], name='call_back_due'),
+            model_name="callback",
+            index=models.Index(
+                condition=models.Q(("recorded_at__isnull", True)),
+                fields=["dealer", "due_at"],
+                name="call_back_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callback',
-            constraint=models.CheckConstraint(condition=models.Q(('assigned_to__isnull', True), ('advisor__isnull', True), models.Q(('assigned_to', models.F('advisor')), _negated=True), _connector='OR'), name='call_back_not_assigned_to_the_advisor'),
+            model_name="callback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("assigned_to__isnull", True),
+                    ("advisor__isnull", True),
+                    models.Q(("assigned_to", models.F("advisor")), _negated=True),
+                    _connector="OR",
+                ),
+                name="call_back_not_assigned_to_the_advisor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callback',
-            constraint=models.CheckConstraint(condition=models.Q(('recorded_by__isnull', True), ('advisor__isnull', True), models.Q(('recorded_by', models.F('advisor')), _negated=True), _connector='OR'), name='call_back_not_made_by_the_advisor'),
+            model_name="callback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recorded_by__isnull", True),
+                    ("advisor__isnull", True),
+                    models.Q(("recorded_by", models.F("advisor")), _negated=True),
+                    _connector="OR",
+                ),
+                name="call_back_not_made_by_the_advisor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callback',
-            constraint=models.CheckConstraint(condition=models.Q(('recorded_at__isnull', True), models.Q(('outcome', ''), _negated=True), _connector='OR'), name='call_back_recorded_has_an_outcome'),
+            model_name="callback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recorded_at__isnull", True), models.Q(("outcome", ""), _negated=True), _connector="OR"
+                ),
+                name="call_back_recorded_has_an_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callback',
-            constraint=models.CheckConstraint(condition=models.Q(('due_by__gte', models.F('due_at'))), name='call_back_window_in_order'),
+            model_name="callback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_by__gte", models.F("due_at"))), name="call_back_window_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recallcampaign',
-            constraint=models.CheckConstraint(condition=models.Q(('remedy_operation_codes', []), _negated=True), name='recall_has_a_remedy'),
+            model_name="recallcampaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("remedy_operation_codes", []), _negated=True), name="recall_has_a_remedy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recallunmatchedvin',
-            constraint=models.UniqueConstraint(fields=('campaign', 'vin'), name='recall_unmatched_vin_once'),
+            model_name="recallunmatchedvin",
+            constraint=models.UniqueConstraint(fields=("campaign", "vin"), name="recall_unmatched_vin_once"),
         ),
         migrations.AddIndex(
-            model_name='recallvehicle',
-            index=models.Index(fields=['vehicle'], name='recall_vehicle_vehicle'),
+            model_name="recallvehicle",
+            index=models.Index(fields=["vehicle"], name="recall_vehicle_vehicle"),
         ),
         migrations.AddIndex(
-            model_name='recallvehicle',
-            index=models.Index(fields=['campaign', 'dealer'], name='recall_vehicle_dealer'),
+            model_name="recallvehicle",
+            index=models.Index(fields=["campaign", "dealer"], name="recall_vehicle_dealer"),
         ),
         migrations.AddConstraint(
-            model_name='recallvehicle',
-            constraint=models.UniqueConstraint(fields=('campaign', 'vehicle'), name='recall_vehicle_once'),
+            model_name="recallvehicle",
+            constraint=models.UniqueConstraint(fields=("campaign", "vehicle"), name="recall_vehicle_once"),
         ),
         migrations.AddConstraint(
-            model_name='recallvehicle',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('completed_at__isnull', False), _connector='OR'), name='recall_completed_has_a_time'),
+            model_name="recallvehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "completed"), _negated=True),
+                    ("completed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="recall_completed_has_a_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recallvehicle',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'declined'), _negated=True), ('declined_at__isnull', False), _connector='OR'), name='recall_declined_has_a_time'),
+            model_name="recallvehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "declined"), _negated=True),
+                    ("declined_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="recall_declined_has_a_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recallremedy',
-            constraint=models.UniqueConstraint(fields=('campaign', 'repair_order'), name='recall_remedy_once_per_order'),
+            model_name="recallremedy",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "repair_order"), name="recall_remedy_once_per_order"
+            ),
         ),
     ]
