@@ -201,6 +201,10 @@ SERVICE_COMPLAINT_REGION_ESCALATION_HOURS = int(env("SERVICE_COMPLAINT_REGION_ES
 SERVICE_CALL_BACK_DAYS = (2, 3)
 # True: every call-back goes to the call-centre queue; False: to another staff member of the dealer first.
 SERVICE_CALL_BACKS_BY_CALL_CENTRE = env_bool("SERVICE_CALL_BACKS_BY_CALL_CENTRE", False)
+# The replacement window (set by the OEM): a repair order on a vehicle this old or this far driven gives the
+# dealer's sales team a "service" lead (leads/services/replacement.py).
+LEADS_REPLACEMENT_AGE_YEARS = float(env("LEADS_REPLACEMENT_AGE_YEARS", "5"))
+LEADS_REPLACEMENT_KM = int(env("LEADS_REPLACEMENT_KM", "100000"))
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -21,8 +21,10 @@ from crm.messaging.registry import (
     due_source_register,
     segment_filter_register,
 )
+from crm.timeline.registry import subscribe
 from leads import permissions
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
+from leads.services import replacement
 from leads.services.reminders.overdue import overdue_count, overdue_items
 
 # --- Header and landing pages -------------------------------------------------------------------------------
@@ -230,4 +232,12 @@ due_source_register(
         items=overdue_items,
         icon="alarm",
     )
+)
+
+
+# --- Replacement window (svc-care): a repair order opens on an old or far-driven vehicle ---------------------
+subscribe(
+    name=replacement.SUBSCRIBER,
+    kinds={replacement.REPAIR_ORDER_OPENED},
+    handler=replacement.replacement_lead_capture,
 )
