@@ -44,7 +44,8 @@ def complaints(request):
     which = request.GET.get("show", "open")
     if which not in selectors.COMPLAINT_FILTERS:
         which = "open"
-    rows = list(selectors.complaints_for_user(user=request.user, which=which)[:200])
+    dealer_id = _int(request.GET.get("dealer"))
+    rows = list(selectors.complaints_for_user(user=request.user, which=which, dealer_id=dealer_id)[:200])
     now = timezone.now()
     return render(
         request,

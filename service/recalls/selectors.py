@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
+from service.care.selectors import per_local_day
 from service.models import RecallCampaign, RecallUnmatchedVin, RecallUpload, RecallVehicle
 from service.recalls import permissions
 
@@ -131,3 +132,30 @@ def recall_totals(report: list[dict]) -> dict:
     totals["completion"] = round(totals["completed"] / affected * 100, 1) if affected else None
     totals["reach"] = round(totals["reached"] / affected * 100, 1) if affected else None
     return totals
+
+
+# --- Key figures' measures (crm/core/key_figures.py) -----------------------------------------------------------
+
+
+def _recall_cohort(*, dealer_ids, first_day, last_day, completed: bool):
+    rows = per_local_day(
+        RecallVehicle.objects.filter(dealer__isnull=False),
+        "added_at",
+        dealer_ids=dealer_ids,
+        first_day=first_day,
+        last_day=last_day,
+    )
+    if completed:
+        rows = rows.filter(status=Status.COMPLETED)
+    for row in rows.values("dealer_id", "day").annotate(count=Count("id")).order_by():
+        yield row["dealer_id"], row["day"], row["count"]
+
+
+def measure_recall_vehicles_affected(*, dealer_ids, first_day, last_day):
+    """Vehicles the dealer answers for, counted on the day they were added to a recall."""
+    return _recall_cohort(dealer_ids=dealer_ids, first_day=first_day, last_day=last_day, completed=False)
+
+
+def measure_recall_vehicles_completed(*, dealer_ids, first_day, last_day):
+    """Of those, the ones completed so far (at any dealer), counted on the same day."""
+    return _recall_cohort(dealer_ids=dealer_ids, first_day=first_day, last_day=last_day, completed=True)
