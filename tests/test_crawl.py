@@ -47,6 +47,7 @@ from crm.network.models import Dealer, Role, RoleAssignment
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
+from service.models import CallBack, Complaint, RecallCampaign, RecallVehicle
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_service_care"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -262,6 +263,15 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         [{"id": i} for i in varied(get_user_model().objects.all(), limit=1)] if route.is_admin else []
     ),
     ("token",): string_token,
+    # svc-care: complaints (open, escalated, closed), call-backs, recalls and their affected vehicles.
+    ("complaint_id",): one_argument(
+        "complaint_id", lambda: varied(Complaint.objects.all(), "status", "escalation")
+    ),
+    ("call_back_id",): one_argument("call_back_id", lambda: varied(CallBack.objects.all(), "outcome")),
+    ("recall_id",): one_argument("recall_id", lambda: varied(RecallCampaign.objects.all(), "status")),
+    ("recall_vehicle_id",): one_argument(
+        "recall_vehicle_id", lambda: varied(RecallVehicle.objects.all(), "status", "notice")
+    ),
 }
 
 
