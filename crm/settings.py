@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.staff_reminders",
         "schedule": crontab(minute="*"),
     },
+    # svc-care: missed complaint deadlines go to the dealer's manager, then the OEM region.
+    "service-complaints-escalate": {
+        "task": "service.care.tasks.complaints_escalate",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 # Minutes of the dealer's business hours within which a phone/internet/OEM lead gets a first contact.
 LEAD_FIRST_RESPONSE_MINUTES = int(env("LEAD_FIRST_RESPONSE_MINUTES", "120"))
@@ -184,6 +189,24 @@ LEAD_SLA_REGIONAL_ESCALATION_MINUTES = int(env("LEAD_SLA_REGIONAL_ESCALATION_MIN
 LEAD_DIGEST_WINDOW_MINUTES = int(env("LEAD_DIGEST_WINDOW_MINUTES", "120"))
 LEAD_REMINDER_BATCH = int(env("LEAD_REMINDER_BATCH", "1000"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# --- Service care: complaints, call-backs, recalls (svc-care) ---
+# Hours from opening to the first contact and to the resolution, by severity.
+SERVICE_COMPLAINT_DEADLINE_HOURS = {
+    "critical": (2, 24),
+    "high": (4, 48),
+    "medium": (24, 120),
+    "low": (48, 240),
+}
+# A missed deadline goes to the dealer's manager at once, and to the OEM region after this many more hours.
+SERVICE_COMPLAINT_REGION_ESCALATION_HOURS = int(env("SERVICE_COMPLAINT_REGION_ESCALATION_HOURS", "24"))
+# The satisfaction call after a settled repair order: from this many days after settling, until that many.
+SERVICE_CALL_BACK_DAYS = (2, 3)
+# True: every call-back goes to the call-centre queue; False: to another staff member of the dealer first.
+SERVICE_CALL_BACKS_BY_CALL_CENTRE = env_bool("SERVICE_CALL_BACKS_BY_CALL_CENTRE", False)
+# The replacement window (set by the OEM): a repair order on a vehicle this old or this far driven gives the
+# dealer's sales team a "service" lead (leads/services/replacement.py).
+LEADS_REPLACEMENT_AGE_YEARS = float(env("LEADS_REPLACEMENT_AGE_YEARS", "5"))
+LEADS_REPLACEMENT_KM = int(env("LEADS_REPLACEMENT_KM", "100000"))
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -21,9 +21,11 @@ from crm.messaging.registry import (
     due_source_register,
     segment_filter_register,
 )
+from crm.timeline.registry import subscribe
 from leads import permissions
 from leads.figures.registrations import register as figures_register
 from leads.models import OPEN_GRADES, OPEN_STAGES, Grade, Lead, Stage
+from leads.services import replacement
 from leads.services.reminders.overdue import overdue_count, overdue_items
 
 # --- Header and landing pages -------------------------------------------------------------------------------
@@ -237,3 +239,9 @@ due_source_register(
 # --- Key figures (crm.core.key_figures): what the OEM judges the funnel by ---------------------------------
 
 figures_register()
+# --- Replacement window (svc-care): a repair order opens on an old or far-driven vehicle ---------------------
+subscribe(
+    name=replacement.SUBSCRIBER,
+    kinds={replacement.REPAIR_ORDER_OPENED},
+    handler=replacement.replacement_lead_capture,
+)

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from io import StringIO
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -47,6 +48,7 @@ from crm.network.models import Dealer, Role, RoleAssignment
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
+from service.models import CallBack, Complaint, RecallCampaign, RecallVehicle
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +76,16 @@ PUBLIC_ROUTES = {"messaging:unsubscribe"}
 
 
 # --- the demo, once ----------------------------------------------------------------------------------------
+# The Makefile's `seed` target, in its order: the crawl visits what `make run` shows.
+DEMO_SEEDS = re.findall(r"\$\(MANAGE\) (seed_demo\w*)", (Path(__file__).resolve().parents[1] / "Makefile").read_text())
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_dealers"):
+        for command in DEMO_SEEDS:
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -262,6 +268,15 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         [{"id": i} for i in varied(get_user_model().objects.all(), limit=1)] if route.is_admin else []
     ),
     ("token",): string_token,
+    # svc-care: complaints (open, escalated, closed), call-backs, recalls and their affected vehicles.
+    ("complaint_id",): one_argument(
+        "complaint_id", lambda: varied(Complaint.objects.all(), "status", "escalation")
+    ),
+    ("call_back_id",): one_argument("call_back_id", lambda: varied(CallBack.objects.all(), "outcome")),
+    ("recall_id",): one_argument("recall_id", lambda: varied(RecallCampaign.objects.all(), "status")),
+    ("recall_vehicle_id",): one_argument(
+        "recall_vehicle_id", lambda: varied(RecallVehicle.objects.all(), "status", "notice")
+    ),
 }
 
 

@@ -1,9 +1,17 @@
 """The service app's data: repair orders and the vehicle's odometer series (this module), and what later
 parts add (maintenance, appointments, recalls, complaints) in modules of their own."""
 
+from service.models.complaints import CallBack, Complaint, ComplaintEntry
 from service.models.history import RepairOrderSummary
 from service.models.imports import DmsImport, DmsImportRow
 from service.models.odometer import OdometerReading
+from service.models.recalls import (
+    RecallCampaign,
+    RecallRemedy,
+    RecallUnmatchedVin,
+    RecallUpload,
+    RecallVehicle,
+)
 from service.models.repair_orders import (
     ChargeLine,
     Job,
@@ -14,7 +22,10 @@ from service.models.repair_orders import (
 )
 
 __all__ = [
+    "CallBack",
     "ChargeLine",
+    "Complaint",
+    "ComplaintEntry",
     "DmsImport",
     "DmsImportRow",
     "Job",
@@ -22,6 +33,11 @@ __all__ = [
     "OdometerReading",
     "PartLine",
     "PayType",
+    "RecallCampaign",
+    "RecallRemedy",
+    "RecallUnmatchedVin",
+    "RecallUpload",
+    "RecallVehicle",
     "RepairOrder",
     "RepairOrderSummary",
 ]

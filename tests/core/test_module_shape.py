@@ -57,7 +57,7 @@ LIBRARIES = {
 # Feature areas of a big app: the same standard names inside.
 FEATURE_AREAS = {
     "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
-    "service": {"imports"},  # svc-workshop: DMS imports (file upload and API)
+    "service": {"care", "imports", "recalls"},  # DMS imports; complaints and call-backs; recalls
 }
 APPS = [
     "crm/core",
