@@ -141,21 +141,13 @@ def member_tier_evaluate(*, member: Member, today: date | None = None, tiers: li
     return member
 
 
-def tiers_evaluate(*, today: date | None = None, batch: int = 1000) -> int:
-    """The nightly re-evaluation of every member (the caller states the scope: network-wide for beat).
-    Each member in its own short transaction; safe to run twice (a second run on the same day changes
-    nothing). Returns how many members were evaluated."""
+def tiers_evaluate(*, today: date | None = None, after_id: int = 0, batch: int = 500) -> int | None:
+    """The nightly re-evaluation, one batch of members after `after_id` (each member in its own savepoint
+    under its row lock). Returns the last id evaluated, or None when there were none left. Safe to run twice:
+    a second run on the same day changes nothing. The caller states the scope (beat: network-wide)."""
     today = today or timezone.localdate()
     tiers = list(Tier.objects.order_by("rank"))
-    count = 0
-    last_id = 0
-    while True:
-        ids = list(
-            Member.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            return count
-        for member_id in ids:
-            member_tier_evaluate(member=Member(id=member_id), today=today, tiers=tiers)
-            count += 1
-        last_id = ids[-1]
+    ids = list(Member.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)[:batch])
+    for member_id in ids:
+        member_tier_evaluate(member=Member(id=member_id), today=today, tiers=tiers)
+    return ids[-1] if ids else None

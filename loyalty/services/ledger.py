@@ -54,7 +54,7 @@ def _existing(key: str, member: Member) -> PointsEntry | None:
     return entry
 
 
-def _positive(points) -> int:
+def whole_points(points) -> int:
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
         raise PointsAmountInvalid()
     return points
@@ -165,7 +165,7 @@ def points_earn(
         funded_by=funded_by if dealer is not None else Funder.OEM,
         kind=EntryKind.EARN,
         source=source,
-        points=_positive(points),
+        points=whole_points(points),
         dealer=dealer,
         is_qualifying=True,
         repair_order=repair_order,
@@ -188,7 +188,7 @@ def points_redeem(
         return existing
     return _debit(
         member,
-        points=_positive(points),
+        points=whole_points(points),
         now=timezone.now(),
         kind=EntryKind.REDEEM,
         source=EarnSource.REDEMPTION,
@@ -351,7 +351,7 @@ def pending_points_record(*, member: Member, repair_order, points: int, settled_
         defaults={
             "member": member,
             "dealer_id": repair_order.dealer_id,
-            "points": _positive(points),
+            "points": whole_points(points),
             "available_at": settled_at + window,
         },
     )

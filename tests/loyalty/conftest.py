@@ -61,3 +61,35 @@ def club():
         "owner": owner,
         "member": enrol(owner, dealer),
     }
+
+
+def dispatch_all() -> int:
+    """Hand every undispatched timeline event to its subscribers, as the worker would after commit."""
+    from crm.timeline.models import TimelineEvent
+    from crm.timeline.services import event_dispatch
+
+    with everything():
+        ids = list(TimelineEvent.objects.filter(dispatched_at__isnull=True).order_by("id").values_list("id", flat=True))
+    return sum(event_dispatch(event_id=event_id) for event_id in ids)
+
+
+def repair_order_billed(dealer, advisor, customer, *, labour="600", discount=None):
+    """An open repair order for the customer's car with one customer-pay job of `labour` yuan (before tax)."""
+    from service import services
+    from tests.factories import VehicleFactory
+
+    vehicle = VehicleFactory(owner=customer, recorded_by_dealer=dealer)
+    with as_user(advisor):
+        repair_order = services.repair_order_open(
+            dealer=dealer, vehicle=vehicle, by=advisor, mileage_in=12_000, concern="10,000 km service"
+        )
+        job = repair_order.jobs.get()
+        services.labour_line_add(job=job, by=advisor, operation_code="MNT-10K", hours="1", rate=labour)
+    return repair_order
+
+
+def settle(repair_order, advisor, **kwargs):
+    from service import services
+
+    with as_user(advisor):
+        return services.repair_order_settle(repair_order=repair_order, by=advisor, **kwargs)
