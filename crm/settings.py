@@ -363,3 +363,13 @@ LOGGING = {
 
 # The role that owns the narrow identity-match functions (NOLOGIN, BYPASSRLS); created by db_bootstrap.
 CRM_IDENTITY_DB_ROLE = env("CRM_IDENTITY_DB_ROLE", "crm_identity")
+
+# loyalty (ly-points): points expiry hourly (so each dealer zone's midnight is caught within the hour), pending
+# repair-order points past their return window, the nightly tier re-evaluation.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "loyalty-points-expire": {"task": "loyalty.tasks.points_expire", "schedule": crontab(minute=5)},
+        "loyalty-pending-release": {"task": "loyalty.tasks.pending_points_release", "schedule": crontab(minute=10)},
+        "loyalty-tiers-evaluate": {"task": "loyalty.tasks.tiers_evaluate", "schedule": crontab(hour=19, minute=30)},
+    }
+)

@@ -18,7 +18,7 @@ from crm.timeline.services import event_record
 from loyalty import events
 from loyalty.exceptions import AlreadyMember, ConsentRequired
 from loyalty.models import Member, PointsEntry, Programme, Tier
-from loyalty.permissions import can_enrol, require
+from loyalty.permissions import can_configure_programme, can_enrol, require
 from loyalty.selectors.club import add_months, programme_current
 
 
@@ -151,3 +151,44 @@ def tiers_evaluate(*, today: date | None = None, after_id: int = 0, batch: int =
     for member_id in ids:
         member_tier_evaluate(member=Member(id=member_id), today=today, tiers=tiers)
     return ids[-1] if ids else None
+
+
+PROGRAMME_FIELDS = (
+    "tier_basis",
+    "rolling_months",
+    "downgrade_grace_days",
+    "expiry_months",
+    "return_window_days",
+    "points_per_yuan",
+    "delivery_points",
+    "referral_points",
+    "point_value",
+)
+TIER_FIELDS = ("name", "name_zh", "qualifying_points", "earn_multiplier", "service_discount_percent")
+
+
+@transaction.atomic
+def programme_update(*, by, **values) -> Programme:
+    """The OEM admin's earn rules and tier settings (one row). Unknown fields are refused."""
+    require(can_configure_programme(access_for(by)))
+    unknown = set(values) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown programme fields: {sorted(unknown)}")
+    programme, _created = Programme.objects.select_for_update().get_or_create(id=1)
+    for name, value in values.items():
+        setattr(programme, name, value)
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def tier_update(*, tier: Tier, by, **values) -> Tier:
+    """Change a tier's threshold and benefits (the members move at the next nightly evaluation)."""
+    require(can_configure_programme(access_for(by)))
+    unknown = set(values) - set(TIER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown tier fields: {sorted(unknown)}")
+    Tier.objects.filter(id=tier.id).update(**values)
+    tier.refresh_from_db()
+    return tier
