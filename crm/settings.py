@@ -430,3 +430,12 @@ CELERY_BEAT_SCHEDULE["dealers-findings-escalate"] = {
     "task": "dealers.tasks.findings_escalate",
     "schedule": crontab(minute=5, hour="*"),
 }
+# loyalty (ly-points): points expiry hourly (so each dealer zone's midnight is caught within the hour), pending
+# repair-order points past their return window, the nightly tier re-evaluation.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "loyalty-points-expire": {"task": "loyalty.tasks.points_expire", "schedule": crontab(minute=5)},
+        "loyalty-pending-release": {"task": "loyalty.tasks.pending_points_release", "schedule": crontab(minute=10)},
+        "loyalty-tiers-evaluate": {"task": "loyalty.tasks.tiers_evaluate", "schedule": crontab(hour=19, minute=30)},
+    }
+)

@@ -1,0 +1,24 @@
+"""The loyalty app's data: the owner club and its tiers (club), the points ledger (ledger); satisfaction
+surveys live in modules of their own."""
+
+from loyalty.models.club import Member, Programme, Tier
+from loyalty.models.ledger import (
+    EntryKind,
+    PendingPoints,
+    PointsAllocation,
+    PointsEntry,
+    PointsLot,
+    Redemption,
+)
+
+__all__ = [
+    "EntryKind",
+    "Member",
+    "PendingPoints",
+    "PointsAllocation",
+    "PointsEntry",
+    "PointsLot",
+    "Programme",
+    "Redemption",
+    "Tier",
+]

@@ -1,0 +1,45 @@
+"""The owner club's beat jobs: thin, network-wide by necessity (they cross every dealer), each in batches of
+short transactions, each safe to run twice (the services key every write)."""
+
+from celery import shared_task
+
+from crm.core.scope import network_wide
+from loyalty.services.club import tiers_evaluate
+from loyalty.services.ledger import lots_expire, pending_points_release
+
+BATCH = 500
+
+
+@shared_task(name="loyalty.tasks.points_expire", acks_late=True)
+def points_expire() -> int:
+    """Every lot past the end of its last day (in its member's dealer's zone) expires; hourly, so each zone's
+    midnight is caught within the hour."""
+    total = 0
+    while True:
+        with network_wide(reason="loyalty: points expiry run"):
+            expired = lots_expire(limit=BATCH)
+        total += expired
+        if expired < BATCH:
+            return total
+
+
+@shared_task(name="loyalty.tasks.pending_points_release", acks_late=True)
+def pending_points_release_task() -> int:
+    total = 0
+    while True:
+        with network_wide(reason="loyalty: pending points past their return window"):
+            credited = pending_points_release(limit=BATCH)
+        total += credited
+        if credited < BATCH:
+            return total
+
+
+@shared_task(name="loyalty.tasks.tiers_evaluate", acks_late=True)
+def tiers_evaluate_task() -> int:
+    last_id, batches = 0, 0
+    while True:
+        with network_wide(reason="loyalty: nightly tier re-evaluation"):
+            last_id = tiers_evaluate(after_id=last_id, batch=BATCH)
+        if last_id is None:
+            return batches
+        batches += 1

@@ -1,0 +1,209 @@
+"""The owner club's pages: members, a member's page (tier, balance, points expiring soon, pending points,
+history), the monthly statement with its export, sign-up at the dealer, and the OEM's earn rules and tiers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm.core.http import redirect_back, service_call
+from crm.core.spreadsheets import write_csv, write_xlsx
+from crm.customers.models import Customer
+from crm.network.models import Dealer
+from loyalty.forms import EnrolForm, ProgrammeForm, TierForm
+from loyalty.models import Member, Tier
+from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, require
+from loyalty.selectors.club import add_months, members_for, programme_current, tiers_all
+from loyalty.selectors.ledger import balance_of, expiring_within, history_of, lots_expiring, pending_of
+from loyalty.selectors.reports import parse_month, statement_for
+from loyalty.services.club import member_enrol, programme_update, qualifying_points, tier_update
+
+EXPIRING_DAYS = 90
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _reader(request) -> None:
+    if not can_read_loyalty(request.access):
+        raise Http404
+
+
+def _member(request, member_id: int) -> Member:
+    _reader(request)
+    member = Member.objects.select_related("customer", "home_dealer", "tier").filter(id=member_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def enrol_dealer(request, customer) -> Dealer | None:
+    """The dealer the user signs the customer up at: one of the user's dealers that knows the customer."""
+    mine = request.access.dealer_ids
+    for link in customer.dealer_links.select_related("dealer").order_by("first_seen_at"):
+        if link.dealer_id in mine and can_enrol(request.access, link.dealer_id):
+            return link.dealer
+    return None
+
+
+def tier_progress(member: Member) -> dict:
+    today = timezone.localdate()
+    points = qualifying_points(member=member, today=today)
+    tiers = tiers_all()
+    higher = [tier for tier in tiers if tier.qualifying_points > points]
+    next_tier = higher[0] if higher else None
+    return {
+        "qualifying": points,
+        "next_tier": next_tier,
+        "to_next": (next_tier.qualifying_points - points) if next_tier else 0,
+    }
+
+
+def member_summary(member: Member) -> dict:
+    return {
+        "member": member,
+        "balance": balance_of(member=member),
+        "pending": pending_of(member=member),
+        "expiring": expiring_within(member=member, days=EXPIRING_DAYS),
+        "expiring_days": EXPIRING_DAYS,
+        **tier_progress(member),
+    }
+
+
+@login_required
+@require_GET
+def member_list(request):
+    _reader(request)
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(members_for(access=request.access, query=query), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "loyalty/members.html",
+        {"page": page, "members": list(page.object_list), "q": query, "query": f"q={query}" if query else ""},
+    )
+
+
+@login_required
+@require_GET
+def member_detail(request, member_id: int):
+    member = _member(request, member_id)
+    page = Paginator(history_of(member=member), 50).get_page(request.GET.get("page"))
+    this_month = timezone.localdate().replace(day=1)
+    months = [add_months(this_month, -offset) for offset in range(12)]
+    return render(
+        request,
+        "loyalty/member.html",
+        {
+            **member_summary(member),
+            "lots": list(lots_expiring(member=member, days=EXPIRING_DAYS)),
+            "page": page,
+            "entries": list(page.object_list),
+            "months": months,
+        },
+    )
+
+
+@login_required
+@require_GET
+def member_statement(request, member_id: int):
+    member = _member(request, member_id)
+    month = parse_month(request.GET.get("month"), default=timezone.localdate())
+    statement = statement_for(member=member, month=month)
+    file_format = request.GET.get("format", "")
+    if not file_format:
+        return render(
+            request,
+            "loyalty/statement.html",
+            {"statement": statement, "member": member, "previous": add_months(month, -1), "next": add_months(month, 1)},
+        )
+    if file_format not in FORMATS:
+        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+    headers = [_("Date"), _("Kind"), _("Source"), _("Dealer"), _("Points"), _("Reason")]
+    rows = [
+        [
+            timezone.localtime(entry.occurred_at),
+            entry.get_kind_display(),
+            entry.get_source_display(),
+            entry.dealer.name if entry.dealer else "",
+            entry.points,
+            entry.reason,
+        ]
+        for entry in statement.entries
+    ]
+    rows.insert(0, ["", _("Opening balance"), "", "", statement.opening, ""])
+    rows.append(["", _("Closing balance"), "", "", statement.closing, ""])
+    name = f"statement-{member.number}-{month:%Y-%m}"
+    if file_format == "csv":
+        content = write_csv([str(h) for h in headers], rows)
+    else:
+        content = write_xlsx([str(h) for h in headers], rows, sheet_title=f"{month:%Y-%m}")
+    response = HttpResponse(content, content_type=FORMATS[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
+@login_required
+@require_POST
+def member_enrol_view(request, customer_id: int):
+    _reader(request)
+    customer = Customer.objects.filter(id=customer_id).first()
+    if customer is None:
+        raise Http404
+    dealer = enrol_dealer(request, customer)
+    if dealer is None:
+        raise Http404
+    form = EnrolForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["consent"][0])
+        return redirect("customers:detail", customer.id)
+    member, error = service_call(
+        member_enrol, customer=customer, dealer=dealer, by=request.user, has_consent=form.cleaned_data["consent"]
+    )
+    if error:
+        messages.error(request, error.message)
+        return redirect("customers:detail", customer.id)
+    messages.success(request, _("Welcome to the owner club: member number %(number)s.") % {"number": member.number})
+    return redirect("loyalty:member", member.id)
+
+
+def _programme_page(request, form, tier_forms, status=200):
+    return render(request, "loyalty/programme.html", {"form": form, "tier_forms": tier_forms}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme(request):
+    """The OEM admin's earn rules and tiers (one form for the programme, one per tier)."""
+    if not can_configure_programme(request.access):
+        raise Http404
+    current = programme_current()
+    tiers = list(Tier.objects.order_by("rank"))
+    if request.method == "GET":
+        return _programme_page(
+            request, ProgrammeForm(instance=current), [TierForm(instance=t, prefix=f"tier-{t.id}") for t in tiers]
+        )
+    form = ProgrammeForm(request.POST, instance=current)
+    tier_forms = [TierForm(request.POST, instance=t, prefix=f"tier-{t.id}") for t in tiers]
+    if not (form.is_valid() and all(f.is_valid() for f in tier_forms)):
+        return _programme_page(request, form, tier_forms, status=400)
+    require(can_configure_programme(request.access))
+    _saved, error = service_call(
+        programme_update, form=form, by=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+    )
+    if error:
+        return _programme_page(request, form, tier_forms, status=400)
+    for tier_form in tier_forms:
+        service_call(
+            tier_update,
+            tier=tier_form.instance,
+            by=request.user,
+            **{name: tier_form.cleaned_data[name] for name in TierForm.Meta.fields},
+        )
+    messages.success(request, _("Earn rules and tiers saved."))
+    return redirect_back(request, "loyalty:programme")
+
