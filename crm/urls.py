@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/call-centre/", include("leads.call_centre.urls")),
     path("leads/setup/", include("leads.setup.urls")),
     path("leads/", include("leads.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
