@@ -249,35 +249,34 @@ NORMALISED = Case(
 
 
 def _invitation_figures(invitations: QuerySet, group: str | None) -> dict[object, Figures]:
-    values = [group] if group else []
-    rows = invitations.values(*values).annotate(
-        invited=Count("id"),
-        delivered=Count("id", filter=IS_DELIVERED),
-        responses=Count("id", filter=Q(status=Status.ANSWERED)),
-        low_responses=Count("id", filter=Q(response__is_low_score=True)),
-    )
-    result = {}
-    for row in rows:
-        key = row.get(group) if group else None
-        result[key] = Figures(
+    aggregates = {
+        "invited": Count("id"),
+        "delivered": Count("id", filter=IS_DELIVERED),
+        "responses": Count("id", filter=Q(status=Status.ANSWERED)),
+        "low_responses": Count("id", filter=Q(response__is_low_score=True)),
+    }
+    rows = [invitations.aggregate(**aggregates)] if group is None else invitations.values(group).annotate(**aggregates)
+    return {
+        (row[group] if group else None): Figures(
             invited=row["invited"],
             delivered=row["delivered"],
             responses=row["responses"],
             low_responses=row["low_responses"],
         )
-    return result
+        for row in rows
+    }
 
 
 def _answer_figures(answers: QuerySet, group: str | None, into: dict[object, Figures]) -> None:
-    values = [group] if group else []
     nps = Q(question__type=SurveyQuestion.Type.NPS)
-    rows = answers.values(*values).annotate(
-        promoters=Count("id", filter=nps & Q(number__gte=NPS_PROMOTER_MIN)),
-        detractors=Count("id", filter=nps & Q(number__lte=NPS_DETRACTOR_MAX)),
-        nps_answers=Count("id", filter=nps & Q(number__isnull=False)),
-        score_points=Sum(NORMALISED, filter=Q(question__type=SurveyQuestion.Type.SCALE)),
-        scored_answers=Count("id", filter=Q(question__type=SurveyQuestion.Type.SCALE, number__isnull=False)),
-    )
+    aggregates = {
+        "promoters": Count("id", filter=nps & Q(number__gte=NPS_PROMOTER_MIN)),
+        "detractors": Count("id", filter=nps & Q(number__lte=NPS_DETRACTOR_MAX)),
+        "nps_answers": Count("id", filter=nps & Q(number__isnull=False)),
+        "score_points": Sum(NORMALISED, filter=Q(question__type=SurveyQuestion.Type.SCALE)),
+        "scored_answers": Count("id", filter=Q(question__type=SurveyQuestion.Type.SCALE, number__isnull=False)),
+    }
+    rows = [answers.aggregate(**aggregates)] if group is None else answers.values(group).annotate(**aggregates)
     for row in rows:
         key = row.get(group) if group else None
         figures = into.setdefault(key, Figures())
