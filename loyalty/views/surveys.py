@@ -377,30 +377,29 @@ def version(request, version_id: int):
         raise Http404 from error
     form = QuestionForm()
     action = request.POST.get("action", "")
+    refusal = ""
     if request.method == "POST":
         if action not in VERSION_ACTIONS:
             return HttpResponseBadRequest(_("Unknown action."))
         if action == "add":
             form = QuestionForm(request.POST)
             if form.is_valid():
-                _question, error = service_call(services.question_add, form=form, by=request.user, version=version, **form.cleaned_data)
+                _question, error = service_call(
+                    services.question_add, form=form, by=request.user, version=version, **form.cleaned_data
+                )
                 if error is None:
                     return redirect("loyalty:surveys:version", version_id=version.id)
         else:
-            service = {
-                "publish": services.version_publish,
-                "draft": services.version_draft_from,
-            }.get(action)
-            if service is not None:
-                result, error = service_call(service, form=form, by=request.user, version=version)
-            else:
+            if action == "activate":
                 result, error = service_call(
-                    services.questionnaire_activate, form=form, by=request.user, questionnaire=version.questionnaire
+                    services.questionnaire_activate, by=request.user, questionnaire=version.questionnaire
                 )
+            else:
+                service = services.version_publish if action == "publish" else services.version_draft_from
+                result, error = service_call(service, by=request.user, version=version)
             if error is None:
-                target = result.id if action == "draft" else version.id
-                return redirect("loyalty:surveys:version", version_id=target)
-    others = version.questionnaire.versions.order_by("-number")
+                return redirect("loyalty:surveys:version", version_id=result.id if action == "draft" else version.id)
+            refusal = str(error.message)
     return render(
         request,
         "loyalty/surveys/version.html",
@@ -408,10 +407,11 @@ def version(request, version_id: int):
             "version": version,
             "questions": list(version.questions.order_by("position")),
             "form": form,
-            "versions": others,
+            "refusal": refusal,
+            "versions": version.questionnaire.versions.order_by("-number"),
             "language": translation.get_language(),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or refusal else 200,
     )
 
 
