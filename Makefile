@@ -71,6 +71,7 @@ seed: db
 	$(MANAGE) seed_demo_messaging
 	$(MANAGE) seed_demo_dealers
 	$(MANAGE) seed_demo_service_care
+	$(MANAGE) seed_demo_surveys
 
 run: install seed
 	@echo ""

@@ -439,3 +439,14 @@ CELERY_BEAT_SCHEDULE.update(
         "loyalty-tiers-evaluate": {"task": "loyalty.tasks.tiers_evaluate", "schedule": crontab(hour=19, minute=30)},
     }
 )
+# --- Satisfaction surveys (loyalty, ly-surveys) ----------------------------------------------------------
+SURVEY_LINK_VALID_DAYS = int(env("SURVEY_LINK_VALID_DAYS", "14"))
+SURVEY_REMINDER_AFTER_DAYS = int(env("SURVEY_REMINDER_AFTER_DAYS", "3"))
+# At most one survey per customer within this many days (the fatigue rule).
+SURVEY_FATIGUE_DAYS = int(env("SURVEY_FATIGUE_DAYS", "30"))
+# A staff change to the customer's phone or e-mail within this many days before a survey is flagged on it.
+SURVEY_CONTACT_CHANGE_DAYS = int(env("SURVEY_CONTACT_CHANGE_DAYS", "14"))
+CELERY_BEAT_SCHEDULE |= {
+    "loyalty-survey-reminders": {"task": "loyalty.tasks.survey_reminders", "schedule": crontab(minute="*/15")},
+    "loyalty-survey-complaints": {"task": "loyalty.tasks.survey_complaints", "schedule": crontab(minute="*/5")},
+}

@@ -1,11 +1,15 @@
 """The owner club's beat jobs: thin, network-wide by necessity (they cross every dealer), each in batches of
-short transactions, each safe to run twice (the services key every write)."""
+short transactions, each safe to run twice (the services key every write).
+
+Loyalty's Celery tasks: thin, network-wide by necessity (they sweep every dealer), safe to run twice.
+"""
 
 from celery import shared_task
 
 from crm.core.scope import network_wide
 from loyalty.services.club import tiers_evaluate
 from loyalty.services.ledger import lots_expire, pending_points_release
+from loyalty.services.surveys import complaints_open_due, invitations_remind_due
 
 BATCH = 500
 
@@ -43,3 +47,14 @@ def tiers_evaluate_task() -> int:
         if last_id is None:
             return batches
         batches += 1
+
+
+def survey_reminders() -> int:
+    with network_wide(reason="survey reminders: unanswered invitations of every dealer"):
+        return invitations_remind_due()
+
+
+@shared_task(name="loyalty.tasks.survey_complaints", acks_late=True)
+def survey_complaints() -> int:
+    with network_wide(reason="survey complaints: low responses of every dealer"):
+        return complaints_open_due()

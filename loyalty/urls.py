@@ -1,8 +1,23 @@
-from django.urls import path
+"""Loyalty's pages. Each feature area is a namespace of its own inside "loyalty"."""
 
-from loyalty.views import club, redemption, settlement
+from django.urls import include, path
+
+from loyalty.views import club, redemption, settlement, surveys
 
 app_name = "loyalty"
+
+# --- Satisfaction surveys: loyalty:surveys:* ---------------------------------------------------------------
+survey_patterns = [
+    path("s/<str:token>/", surveys.answer, name="answer"),
+    path("statistics/", surveys.statistics, name="statistics"),
+    path("statistics/export/", surveys.statistics_export, name="statistics_export"),
+    path("call-backs/", surveys.invitations, name="invitations"),
+    path("call-backs/<int:invitation_id>/", surveys.call_back, name="call_back"),
+    path("questionnaires/", surveys.questionnaires, name="questionnaires"),
+    path("questionnaires/new/", surveys.questionnaire_new, name="questionnaire_new"),
+    path("questionnaires/versions/<int:version_id>/", surveys.version, name="version"),
+    path("questionnaires/questions/<int:question_id>/remove/", surveys.question_remove, name="question_remove"),
+]
 
 urlpatterns = [
     path("members/", club.member_list, name="members"),
@@ -12,4 +27,5 @@ urlpatterns = [
     path("repair-orders/<int:repair_order_id>/redeem/", redemption.redeem, name="redeem"),
     path("programme/", club.programme, name="programme"),
     path("settlement/", settlement.settlement, name="settlement"),
+    path("surveys/", include((survey_patterns, "surveys"))),
 ]

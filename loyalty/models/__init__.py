@@ -1,5 +1,8 @@
 """The loyalty app's data: the owner club and its tiers (club), the points ledger (ledger); satisfaction
-surveys live in modules of their own."""
+surveys live in modules of their own.
+
+Loyalty's data, one module per feature area (the club and points, satisfaction surveys).
+"""
 
 from loyalty.models.club import Member, Programme, Tier
 from loyalty.models.ledger import (
@@ -10,6 +13,15 @@ from loyalty.models.ledger import (
     PointsLot,
     Redemption,
 )
+from loyalty.models.surveys import (
+    Questionnaire,
+    QuestionnaireVersion,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyQuestion,
+    SurveyResponse,
+)
 
 __all__ = [
     "EntryKind",
@@ -19,6 +31,13 @@ __all__ = [
     "PointsEntry",
     "PointsLot",
     "Programme",
+    "Questionnaire",
+    "QuestionnaireVersion",
     "Redemption",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyKind",
+    "SurveyQuestion",
+    "SurveyResponse",
     "Tier",
 ]
