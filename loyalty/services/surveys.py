@@ -54,6 +54,8 @@ from loyalty.models import (
     SurveyResponse,
 )
 from loyalty.permissions import can_build_questionnaires, can_record_survey_call_back, require
+from service.care.services import complaint_open
+from service.models import Complaint
 
 logger = logging.getLogger(__name__)
 
@@ -651,12 +653,8 @@ def _complaint_summary(response: SurveyResponse, invitation: SurveyInvitation) -
 def _open_complaint_for(response: SurveyResponse):
     """Open service's complaint for a low response, at most once: the response row is locked and its
     complaint id is set in the same transaction, under a unique key. Returns the complaint, or None when
-    the response needs none, already has one, or the complaints service is not installed yet (the response
-    stays due and `complaints_open_due` opens it later)."""
-    try:
-        from service.services.complaints import complaint_open
-    except ImportError:
-        return None
+    the response needs none or already has one. If opening fails the response stays due and
+    `complaints_open_due` opens it later."""
     with transaction.atomic():
         response = (
             SurveyResponse.objects.select_for_update()
@@ -672,7 +670,8 @@ def _open_complaint_for(response: SurveyResponse):
             customer=invitation.customer,
             vehicle=invitation.vehicle,
             repair_order=invitation.repair_order,
-            category="survey",
+            # The agent who takes it recategorises it once the customer has said what went wrong.
+            category=Complaint.Category.SALES if invitation.kind == SurveyKind.SSI else Complaint.Category.OTHER,
             severity="high" if invitation.kind == SurveyKind.CSI else "medium",
             source="survey",
             summary=_complaint_summary(response, invitation),

@@ -3,8 +3,6 @@ at send, the one-time signed link (409 on a resubmit, 410 after expiry, 404 for 
 the fatigue rule, staff contact changes flagged, one reminder, call-back entry, and one complaint per low
 response."""
 
-import sys
-import types
 from datetime import timedelta
 
 import pghistory
@@ -27,6 +25,7 @@ from loyalty.exceptions import QuestionnaireFrozen, SurveyAlreadyAnswered, Surve
 from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion, SurveyResponse
 from loyalty.services import surveys as services
 from service import services as workshop_services
+from service.models import Complaint
 from tests.factories import VehicleFactory, consent_give, customer_with, walk_in
 from tests.loyalty import surveys_setup
 from tests.loyalty.surveys_setup import answer, invite, questionnaire_live
@@ -290,22 +289,12 @@ def test_the_advisor_judged_cannot_record_their_own_call_back(survey_world):
 # --- Low scores and complaints ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def complaints(monkeypatch):
-    """service.services.complaints as the complaints helper builds it: a fake that records its calls."""
-    opened = []
-
-    def complaint_open(**kwargs):
-        opened.append(kwargs)
-        return types.SimpleNamespace(id=1000 + len(opened))
-
-    module = types.ModuleType("service.services.complaints")
-    module.complaint_open = complaint_open
-    monkeypatch.setitem(sys.modules, "service.services.complaints", module)
-    return opened
+def complaints_of(customer_id):
+    with network_wide(reason="test check"):
+        return list(Complaint.objects.filter(customer_id=customer_id))
 
 
-def test_a_detractor_is_marked_and_opens_exactly_one_complaint(survey_world, complaints):
+def test_a_detractor_is_marked_and_opens_exactly_one_complaint(survey_world):
     invitation = invite(survey_world, advisor_id=survey_world["advisor"].id)
     response = answer(invitation, nps=3, scale=4, text="等了三个小时")
     assert response.is_low_score and response.complaint_due_at is not None
@@ -314,24 +303,24 @@ def test_a_detractor_is_marked_and_opens_exactly_one_complaint(survey_world, com
         services.complaints_open_due()
         services.complaints_open_due()
         response.refresh_from_db()
-    assert len(complaints) == 1 and response.complaint_id == 1001
-    assert complaints[0]["customer"].id == invitation.customer_id and complaints[0]["source"] == "survey"
-    assert "等了三个小时" in complaints[0]["summary"]
+    [complaint] = complaints_of(invitation.customer_id)
+    assert response.complaint_id == complaint.id
+    assert complaint.source == Complaint.Source.SURVEY and complaint.dealer_id == invitation.dealer_id
+    assert "等了三个小时" in complaint.summary
 
 
-def test_the_bottom_of_a_scale_is_low_and_a_passive_is_not(survey_world, complaints):
-    bottom = answer(invite(survey_world), nps=9, scale=1)
-    passive = answer(invite(survey_world, customer=customer_with(survey_world["dealer"])), nps=7, scale=3)
+def test_the_bottom_of_a_scale_is_low_and_a_passive_is_not(survey_world):
+    bottom_invitation = invite(survey_world)
+    bottom = answer(bottom_invitation, nps=9, scale=1)
+    passive_customer = customer_with(survey_world["dealer"])
+    passive = answer(invite(survey_world, customer=passive_customer), nps=7, scale=3)
     assert bottom.is_low_score and not passive.is_low_score
-    assert len(complaints) == 1
+    assert len(complaints_of(bottom_invitation.customer_id)) == 1
+    assert complaints_of(passive_customer.id) == []
 
 
-def test_without_the_complaints_service_a_low_response_stays_due(survey_world, monkeypatch):
-    monkeypatch.setitem(sys.modules, "service.services.complaints", None)  # import fails
-    response = answer(invite(survey_world), nps=0)
-    with network_wide(reason="test"):
-        assert services.complaints_open_due() == 0
-        response.refresh_from_db()
-    assert response.complaint_due_at is not None and response.complaint_id is None
+def test_a_response_holds_a_complaint_only_when_it_was_due(survey_world):
+    response = answer(invite(survey_world), nps=10, scale=5)
+    assert response.complaint_due_at is None
     with network_wide(reason="test"), pytest.raises(IntegrityError), transaction.atomic():
         SurveyResponse.objects.filter(id=response.id).update(complaint_due_at=None, complaint_id=5)
