@@ -14,7 +14,7 @@ from django.db import connection
 from tests.factories import CustomerFactory, DealerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.ops, pytest.mark.django_db(transaction=True)]
 
 SECURITY = """
     SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
