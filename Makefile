@@ -41,6 +41,7 @@ system:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
@@ -90,7 +91,7 @@ test: install db lint
 
 # For local loops only; CI runs everything through `make test`.
 test-fast: install db lint
-	$(VENV)/bin/pytest -m "not e2e and not celery_worker and not chaos" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not e2e and not celery_worker and not chaos and not ops" $(PYTEST_ARGS)
 
 bench: install db
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -124,6 +124,11 @@ CRM_APP_DB_ROLE = _app_db["USER"]
 CRM_OWNER_DB_ROLE = _owner_db["USER"]
 DATABASES = {"default": _owner_db if DB_AS_OWNER else _app_db}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_crm")}
+# Behind PgBouncer in transaction mode a server-side cursor cannot outlive its transaction's server
+# connection; everything else works as is (the row-level-security scope is set per transaction already).
+DATABASE_BEHIND_PGBOUNCER = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
+if DATABASE_BEHIND_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Test set-up: the test database is created and migrated by the owner role, then every test runs as the
 application role, which row-level security binds (LESSONS.md: never run the suite as a superuser)."""
 
+import os
+
 import pytest
 from django.conf import settings
 from django.db import connections
@@ -17,7 +19,9 @@ def _connect_as(user: str) -> None:
 def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         _connect_as(settings.CRM_OWNER_DB_ROLE)
-        config = setup_databases(verbosity=0, interactive=False, keepdb=False)
+        # CRM_TEST_KEEPDB: use the test database another run made (the PgBouncer test runs a slice this way).
+        keepdb = os.environ.get("CRM_TEST_KEEPDB") == "1"
+        config = setup_databases(verbosity=0, interactive=False, keepdb=keepdb)
         with connections["default"].cursor() as cursor:
             # Transactional tests empty the tables with TRUNCATE; only the test database grants it.
             cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.CRM_APP_DB_ROLE}"')
@@ -25,7 +29,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _connect_as(settings.CRM_OWNER_DB_ROLE)
-        teardown_databases(config, verbosity=0)
+        teardown_databases(config, verbosity=0, keepdb=keepdb)
 
 
 @pytest.fixture(scope="session")
