@@ -45,10 +45,12 @@ from crm.messaging.models import Campaign, CareProgram, MessageTemplate, Notific
 from crm.messaging.services.links import unsubscribe_token
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
+from dealers.models import Audit, AuditChecklist, Evidence, Finding, MysteryShop, Scorecard, ScorecardTemplate
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
-from service.models import CallBack, Complaint, RecallCampaign, RecallVehicle
+from loyalty.models import Member, QuestionnaireVersion, SurveyInvitation, SurveyQuestion
+from service.models import CallBack, Complaint, DmsImport, RecallCampaign, RecallVehicle, RepairOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -277,6 +279,28 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("recall_vehicle_id",): one_argument(
         "recall_vehicle_id", lambda: varied(RecallVehicle.objects.all(), "status", "notice")
     ),
+    # The workshop: vehicles with and without orders, orders in every status, imports.
+    ("vehicle_id",): one_argument("vehicle_id", lambda: varied(Vehicle.objects.annotate(has_orders=Exists(RepairOrder.objects.filter(vehicle=OuterRef("pk")))), "has_orders")),
+    ("repair_order_id",): one_argument("repair_order_id", lambda: varied(RepairOrder.objects.all(), "status")),
+    ("kind", "repair_order_id"): lambda route, user: [
+        {"kind": kind, "repair_order_id": order}
+        for order in varied(RepairOrder.objects.all(), "status", limit=2)
+        for kind in ("labour", "part", "charge")
+    ],
+    ("import_id",): one_argument("import_id", lambda: varied(DmsImport.objects.all())),
+    # The OEM's judging: scorecards and templates, audits and checklists, findings, evidence, mystery shops.
+    ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status")),
+    ("scorecard_template_id",): one_argument("scorecard_template_id", lambda: varied(ScorecardTemplate.objects.all(), "status")),
+    ("audit_id",): one_argument("audit_id", lambda: varied(Audit.objects.all(), "status")),
+    ("checklist_id",): one_argument("checklist_id", lambda: varied(AuditChecklist.objects.all(), "status")),
+    ("finding_id",): one_argument("finding_id", lambda: varied(Finding.objects.all(), "status")),
+    ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all())),
+    ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "kind")),
+    # The owner club and the surveys.
+    ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all())),
+    ("invitation_id",): one_argument("invitation_id", lambda: varied(SurveyInvitation.objects.all(), "status", "kind")),
+    ("version_id",): one_argument("version_id", lambda: varied(QuestionnaireVersion.objects.all(), "status")),
+    ("question_id",): one_argument("question_id", lambda: varied(SurveyQuestion.objects.all())),
 }
 
 
