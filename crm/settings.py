@@ -220,11 +220,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A sign-in lasts a working day, then asks again (a showroom tablet passes between hands).
+SESSION_COOKIE_AGE = int(env("SESSION_HOURS", "12")) * 3600
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -235,6 +237,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# TLS proxies in front of the web processes (compose: 1). Sign-in throttling and the API's rate limits read
+# the client's address behind them; with 0 behind a proxy every client would share the proxy's address.
 AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0"))
 AXES_VERBOSE = False
 
@@ -288,6 +292,17 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Per signed-in user, and per client address for calls without one (web-form intake is keyed by its
+    # source but posted from a site's server: generous). Addresses are read behind AXES_PROXY_COUNT proxies.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_RATE_USER", "1200/minute"),
+        "anon": env("API_RATE_ANON", "600/minute"),
+    },
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dealer CRM API",

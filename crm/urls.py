@@ -1,16 +1,16 @@
 """The shell's URL map: every app's pages and API, the OpenAPI schema and its docs, the admin."""
 
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from crm.core.api_views import RedocView, SwaggerView
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says: send them to the fingerprinted icon.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("", include("crm.network.urls")),
     path("customers/", include("crm.customers.urls")),
     path("", include("crm.messaging.urls")),

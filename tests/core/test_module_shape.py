@@ -36,6 +36,8 @@ STANDARD = {
 LIBRARIES = {
     "crm/core": {
         "api_views",
+        "assets",
+        "api_views",
         "choices",
         "formats",
         "history",
