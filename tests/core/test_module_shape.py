@@ -37,7 +37,6 @@ LIBRARIES = {
     "crm/core": {
         "api_views",
         "assets",
-        "api_views",
         "choices",
         "formats",
         "history",
