@@ -17,6 +17,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
+    path("api/", include("dealers.api.urls")),  # dl-figures: read-only key figures
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
