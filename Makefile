@@ -72,6 +72,7 @@ seed: db
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_leads
 	$(MANAGE) seed_demo_messaging
+	$(MANAGE) facts_rederive  # dl-figures: the dealers' daily facts of the demo's history
 
 run: install seed
 	@echo ""
