@@ -97,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_leads(leads=args.leads, dealers=args.lead_dealers, runs=min(args.queries, 100), out=out)
+        from bench.dealers import bench_dealers  # dl-figures: the dealers' key figures from daily facts
+
+        out("")
+        bench_dealers(runs=min(args.queries, 50), out=out)
     if args.campaign:
         from bench.messaging import bench_messaging
 

@@ -177,9 +177,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "service.care.tasks.complaints_escalate",
         "schedule": crontab(minute="*/5"),
     },
+    # dealers (dl-figures): re-derive the daily facts of recent days, at 03:30 in China.
+    "dealers-facts-rederive": {
+        "task": "dealers.tasks.facts_rederive_recent",
+        "schedule": crontab(hour=19, minute=30),
+    },
 }
 # Minutes of the dealer's business hours within which a phone/internet/OEM lead gets a first contact.
 LEAD_FIRST_RESPONSE_MINUTES = int(env("LEAD_FIRST_RESPONSE_MINUTES", "120"))
+# dealers (dl-figures): how many recent days the nightly pass recomputes the daily facts of.
+DEALERS_FACTS_REDERIVE_DAYS = int(env("DEALERS_FACTS_REDERIVE_DAYS", "7"))
 # Staff reminders (leads/services/reminders): minutes before a follow-up and before a first-response
 # deadline that its owner is reminded; business minutes after a missed deadline that the OEM regional
 # manager is told; how long after the dealer opens the morning digest may still go out; how many

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/v1/service/", include("service.imports.api.urls")),  # svc-workshop
+    path("api/", include("dealers.api.urls")),  # dl-figures: read-only key figures
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),

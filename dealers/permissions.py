@@ -9,6 +9,8 @@ row-level security); these rules decide which of the visible dealers' rows a use
 
 OEM users write only the OEM's own rows here (templates, checklists, audits, findings, scorecards, mystery
 shops); they never change a dealer's data. The dealer writes only its answer to a finding.
+
+Who may do what in `dealers`: the one home of each rule, used by pages, API and services.
 """
 
 from crm.core.exceptions import PermissionDenied
@@ -180,3 +182,15 @@ def can_see_mystery_shops(access) -> bool:
 
 def can_record_mystery_shop(access, dealer_id: int) -> bool:
     return _oversees(access, dealer_id)
+
+
+def can_read_figures(access, dealer_id: int) -> bool:
+    """A dealer's key figures: the OEM's oversight within its scope (its regions, or the network), and the
+    dealer's own managers. Salespeople, advisors and the call centre do not read the dealers' scores."""
+    if not access.can_see_dealer(dealer_id):
+        return False
+    return access.has_role(*OEM_OVERSIGHT_ROLES) or access.has_role(*DEALER_MANAGER_ROLES, dealer_id=dealer_id)
+
+
+def can_read_any_figures(access) -> bool:
+    return access.has_role(*OEM_OVERSIGHT_ROLES) or bool(access.dealers_where(*DEALER_MANAGER_ROLES))

@@ -4,6 +4,10 @@ entries, and the regional manager's landing page (the region's dealers, worst fi
 What the dealers app lends to the core's registries, imported once by DealersConfig.ready(): its own key
 figures (what mystery shops and field audits measure, so a scorecard may weigh them like any other figure)
 and the header entries of its pages.
+
+What `dealers` lends to the core's registries, imported once by DealersConfig.ready() (after every app below
+it has registered its measures): the timeline subscriber that keeps the daily facts, for every event kind a
+registered measure says may change it.
 """
 
 from collections import defaultdict
@@ -13,11 +17,14 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import key_figures
 from crm.core import key_figures as kf
 from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
 from crm.network.models import Dealer
+from crm.timeline.registry import subscribe
 from dealers import permissions
 from dealers.models import Audit, MysteryShop
+from dealers.services.facts import facts_on_event
 
 nav_register(
     NavEntry(
@@ -197,3 +204,15 @@ nav_register(
         is_secondary=True,
     ),
 )
+
+
+FACTS_SUBSCRIBER = "dealers.facts"
+
+
+def facts_subscribe() -> None:
+    kinds = {kind for measure in key_figures.measures() for kind in measure.changed_by}
+    if kinds:
+        subscribe(name=FACTS_SUBSCRIBER, kinds=kinds, handler=facts_on_event)
+
+
+facts_subscribe()

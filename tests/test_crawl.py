@@ -179,6 +179,7 @@ def api_object(route: Route, user) -> list[dict]:
         "vehicle": lambda: varied(Vehicle.objects.all()),
         "lead": lead_ids,
         "order": lambda: varied(Order.objects.all(), "status"),
+        "dealer": lambda: varied(Dealer.objects.all()),  # dl-figures: a dealer's key figures
     }
     return [{"pk": i} for i in querysets[stem]()] if stem in querysets else []
 

@@ -1,17 +1,16 @@
-"""
-
-The dealers app's own rows: scorecard templates and monthly scorecards, audit checklists and field audits,
+"""The dealers app's own rows: scorecard templates and monthly scorecards, audit checklists and field audits,
 findings and their evidence, mystery shops. Everything else it shows, it reads from the apps below.
+
+What `dealers` keeps of its own: the per-dealer, per-day facts its figures read (more to come: scorecards,
+audits, findings).
 """
 
 from dealers.models.audits import Audit, AuditChecklist, AuditChecklistItem, AuditResult
+from dealers.models.facts import DailyFact, FactDay
 from dealers.models.findings import Evidence, Finding, FindingStep
 from dealers.models.mystery import MysteryShop
 from dealers.models.read_log import OemRead
 from dealers.models.scorecards import Scorecard, ScorecardKpi, ScorecardLine, ScorecardTemplate, Tier
-
-__all__ = ["OemRead"]
-
 
 __all__ = [
     "Audit",
@@ -27,4 +26,10 @@ __all__ = [
     "ScorecardLine",
     "ScorecardTemplate",
     "Tier",
+]
+
+__all__ = [
+    "DailyFact",
+    "FactDay",
+    "OemRead",
 ]

@@ -479,6 +479,7 @@ class FigureRows:
     label: Any
     count: int  # how many rows the figure counts: leads, or follow-ups / verdicts on these leads
     noun: Any
+    counts_leads: bool
     dealer: Any
     first_day: date
     last_day: date
@@ -511,6 +512,7 @@ def figure_rows_for_user(*, user, rows: str, dealer=None, day_from: date, day_to
         label=selection.label,
         count=count,
         noun=selection.basis.noun,
+        counts_leads=selection.basis is LEADS,
         dealer=dealer,
         first_day=day_from,
         last_day=day_to,

@@ -62,5 +62,6 @@ def api_world() -> dict:
             "vehicles": [vehicle.id for vehicle in vehicles],
             "leads": [ungraded.id, graded.id, quoted.id, losing.id, old.id, foreign.id],
             "orders": [order.id],
+            "dealers": [dealer.id, other_dealer.id],  # dl-figures: a dealer's key figures
         },
     }
