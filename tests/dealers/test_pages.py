@@ -272,3 +272,48 @@ def test_salespeople_and_oem_staff_have_no_own_view(network, client_as):
 def test_a_dealer_staffs_view_of_its_own_figures_is_not_an_oem_read(network, client_as):
     client_as(network.users[Role.SALES_MANAGER]).get(reverse("dealers:own"))
     assert read_count() == 0
+
+
+# --- Built from the registry only ---------------------------------------------------------------------------
+
+
+def test_a_figure_another_app_registers_later_appears_without_a_change(network, client_as):
+    from crm.core import key_figures
+    from crm.core.key_figures import KeyFigure, Measure, MeasureKind, Unit, total_of
+
+    key_figures.measure_register(
+        Measure("test_retained", MeasureKind.COUNT, lambda *, dealer_ids, first_day, last_day: [])
+    )
+    key_figures.figure_register(
+        KeyFigure(
+            code="test_owners_retained",
+            owner="service",
+            label="Test owners retained",
+            unit=Unit.COUNT,
+            higher_is_better=True,
+            definition="Owners who came back for service.",
+            measures=("test_retained",),
+            combine=total_of("test_retained"),
+            group="service",
+        )
+    )
+    client = client_as(network.users[Role.REGIONAL_MANAGER])
+    for url in (reverse("dealers:network"), reverse("dealers:dealer", args=[network.bad.id])):
+        html = client.get(url).content.decode()
+        assert "Test owners retained" in html and "Owners who came back for service." in html
+
+
+def test_the_header_offers_each_role_its_dealers_pages(network):
+    from crm.core.navigation import nav_items
+    from crm.network.access import access_for
+
+    def entries(role):
+        return {(str(item.label), item.is_secondary) for item in nav_items(access_for(network.users[role]))}
+
+    assert ("Dealer figures", False) in entries(Role.REGIONAL_MANAGER)
+    assert ("Dealer figures", False) in entries(Role.OEM_ADMIN)
+    assert ("Our figures", True) in entries(Role.SALES_MANAGER)  # a sales manager's header is full
+    assert {("Our figures", False), ("OEM reads of our data", True)} <= entries(Role.DEALER_ADMIN)
+    for role in (Role.SALESPERSON, Role.SERVICE_ADVISOR, Role.CALL_CENTRE_AGENT):
+        labels = {label for label, _secondary in entries(role)}
+        assert not labels & {"Dealer figures", "Our figures", "OEM reads of our data"}, role
