@@ -259,9 +259,13 @@ def test_the_best_dealer_has_nothing_to_fix(network, client_as):
 
 
 def test_own_view_is_in_chinese_for_a_chinese_reader(network, client_as):
-    client = client_as(network.users[Role.SALES_MANAGER])
-    html = client.get(reverse("dealers:own"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "第3名" in html or "3rd of 3" in html
+    from crm.network.models import StaffProfile
+
+    manager = network.users[Role.SALES_MANAGER]
+    with network_wide(reason="test arrange"):
+        StaffProfile.objects.filter(user=manager).update(language="zh-hans")
+    html = client_as(manager).get(reverse("dealers:own")).content.decode()
+    assert "第3名（共3家）" in html and "优先改进项" in html and "差于大区中位数" in html
 
 
 def test_salespeople_and_oem_staff_have_no_own_view(network, client_as):
