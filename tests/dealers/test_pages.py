@@ -111,6 +111,11 @@ def test_the_rows_url_lists_exactly_the_leads_counted(network, client_as):
     listed = client.get(expected)
     assert listed.status_code == 200
     assert len(listed.context["leads"]) == 2
+    # The previous period's value opens its own rows too.
+    previous = response.context["figures"].compared.previous
+    order_rate = next(f for f in TEST_FIGURES if f.code == "test_order_rate")
+    previous_url = order_rate.rows_url(network.bad.id, previous.first_day, previous.last_day)
+    assert previous_url.replace("&", "&amp;") in response.content.decode()
 
 
 def test_oem_admin_sees_every_region_grouped_and_can_choose_one(network, client_as):
