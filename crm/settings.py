@@ -437,9 +437,10 @@ LOGGING = {
 CRM_IDENTITY_DB_ROLE = env("CRM_IDENTITY_DB_ROLE", "crm_identity")
 
 # --- Dealers' pages (dealers/, area dl-pages) ------------------------------------------------------------
-# The key figure the regional landing ranks dealers on by default (a registered figure's code); when empty
-# or unknown, the first registered figure tagged "primary", else the first scorable one.
-DEALERS_PRIMARY_FIGURE = env("DEALERS_PRIMARY_FIGURE", "")
+# The key figure the regional landing ranks dealers on by default (a registered figure's code): the share of
+# leads answered within the SLA, what the OEM's regional centres phoned dealers about. When it is not
+# registered, the first figure tagged "primary", else the first scorable one.
+DEALERS_PRIMARY_FIGURE = env("DEALERS_PRIMARY_FIGURE", "leads.first_response_within_sla")
 # Targets per figure code ({"code": value}) the heat table colours against; a figure without one is
 # coloured against its region's median. The OEM's scorecard templates are the place targets will live.
 DEALERS_FIGURE_TARGETS: dict[str, float] = {}

@@ -43,6 +43,16 @@ def can_see_own_figures(access) -> bool:
     return bool(access.dealers_where(*DEALER_MANAGER_ROLES))
 
 
+def own_figures_in_header(access) -> bool:
+    """Where "Our figures" sits: in the header for a dealer admin; in the user menu for a sales manager,
+    whose header is already full of daily work (it must fit an 820-pixel tablet)."""
+    return can_see_own_figures(access) and not access.dealers_where(Role.SALES_MANAGER)
+
+
+def own_figures_in_menu(access) -> bool:
+    return can_see_own_figures(access) and not own_figures_in_header(access)
+
+
 def can_see_oem_reads(access) -> bool:
     """A dealer's admins see who at the OEM read its data."""
     return bool(access.dealers_where(Role.DEALER_ADMIN))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:dealer_id>/", views.dealer, name="dealer"),
     path("<int:dealer_id>/export/", views.dealer_export, name="dealer_export"),
     path("ours/", views.own, name="own"),
+    path("ours/export/", views.own_export, name="own_export"),
     path("ours/oem-reads/", views.oem_reads, name="oem_reads"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
     path("scorecards/export/", scorecards.scorecard_export, name="scorecard_export"),

@@ -267,6 +267,7 @@ class DealerFigures:
     primary: KeyFigure | None
     region_size: int
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict)  # code -> (rank best first, of)
+    previous_urls: dict[str, str | None] = field(default_factory=dict)  # the rows behind the previous values
 
     @property
     def fix_first(self) -> list[Cell]:
@@ -360,6 +361,7 @@ def dealer_figures(*, dealer: Dealer, compared: Compared, with_trend: bool = Tru
         primary=primary,
         region_size=len(region_ids),
         ranks=ranks,
+        previous_urls={f.code: rows_url(f, dealer.id, compared.previous) for f in figures},
     )
 
 

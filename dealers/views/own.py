@@ -12,10 +12,12 @@ from crm.core.exceptions import NotFound
 from crm.network.models import DEALER_MANAGER_ROLES, Role
 from crm.network.selectors import acting_dealer_for_request
 from dealers import permissions
+from dealers.exports import dealer_table
 from dealers.forms import PeriodForm, bound
 from dealers.selectors import pages
 from dealers.selectors.periods import PERIOD_CHOICES
 from dealers.selectors.read_log import READ_LOG_PAGE_SIZE, oem_reads_for_dealer
+from dealers.views.common import export_format, refuse_format, spreadsheet
 from dealers.views.dealer import chart_data
 
 
@@ -50,6 +52,23 @@ def own(request):
         "keep_dealer": dealer.id if request.GET.get("dealer") else None,
     }
     return render(request, "dealers/own.html", context)
+
+
+@login_required
+@require_GET
+def own_export(request):
+    """The dealer's own figures as on its page (judged against target or the region's median; no other
+    dealer's name or value), as CSV or XLSX."""
+    if not permissions.can_see_own_figures(request.access):
+        raise Http404
+    file_format = export_format(request)
+    if file_format is None:
+        return refuse_format()
+    dealer = _acting_dealer(request, DEALER_MANAGER_ROLES)
+    form, _refused = bound(PeriodForm, request)
+    figures = pages.dealer_figures(dealer=dealer, compared=form.compared(), region_wide=True)
+    headers, rows = dealer_table(figures)
+    return spreadsheet(file_format, headers, rows, name=f"figures-{dealer.code}")
 
 
 @login_required

@@ -83,7 +83,7 @@ def test_every_demo_login_lands_on_a_page_that_fits_its_role(client):
         Role.SERVICE_ADVISOR: reverse("customers:search"),
         Role.CALL_CENTRE_AGENT: reverse("customers:search"),
         Role.DEALER_ADMIN: reverse("dealer_staff", kwargs={"dealer_id": sh001.id}),
-        Role.REGIONAL_MANAGER: reverse("network_overview"),
+        Role.REGIONAL_MANAGER: reverse("dealers:network"),
         Role.OEM_ADMIN: reverse("network_overview"),
     }
     for username, _first, _last, role, _where, _language in DEMO_STAFF:

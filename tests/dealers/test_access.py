@@ -30,6 +30,7 @@ ALLOWED = {
     "dealers:dealer": {Role.REGIONAL_MANAGER, Role.OEM_ADMIN},
     "dealers:dealer_export": {Role.REGIONAL_MANAGER, Role.OEM_ADMIN},
     "dealers:own": {Role.SALES_MANAGER, Role.DEALER_ADMIN},
+    "dealers:own_export": {Role.SALES_MANAGER, Role.DEALER_ADMIN},
     "dealers:oem_reads": {Role.DEALER_ADMIN},
 }
 # Names each role may never see on any dealers page.

@@ -69,6 +69,14 @@ def test_dealer_figures_export_with_monthly_trend(network, client_as):
     assert all_reads() == [(network.bad.id, manager.id, OemRead.Kind.EXPORT, OemRead.Subject.DEALER_EXPORT)]
 
 
+def test_a_dealer_manager_exports_its_own_figures_without_other_dealers(network, client_as):
+    response = client_as(network.users[Role.SALES_MANAGER]).get(reverse("dealers:own_export"), {"format": "csv"})
+    text = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and "Test order rate" in text and "worse than region median" in text
+    assert not any(name in text for name in ("Good Motors", "Middling Motors", "Far Motors"))
+    assert all_reads() == []  # a dealer reading its own figures is not an OEM read
+
+
 def test_an_unknown_export_format_is_refused_and_not_logged(network, client_as):
     client = client_as(network.users[Role.REGIONAL_MANAGER])
     assert client.get(reverse("dealers:network_export"), {"format": "pdf"}).status_code == 400

@@ -53,7 +53,7 @@ def test_logout_is_a_post(client):
         (Role.SALES_MANAGER, "dealer", "leads:team"),
         (Role.SERVICE_ADVISOR, "dealer", "customers:search"),
         (Role.CALL_CENTRE_AGENT, None, "customers:search"),
-        (Role.REGIONAL_MANAGER, "region", "network_overview"),
+        (Role.REGIONAL_MANAGER, "region", "dealers:network"),
         (Role.OEM_ADMIN, None, "network_overview"),
     ],
 )
