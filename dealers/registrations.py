@@ -42,16 +42,26 @@ def _shops_passed(*, dealer_ids, first_day, last_day):
     return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
 
 
+def _audit_rows(value_of, *, dealer_ids, first_day, last_day):
+    """Audits count on the day of the visit (the dealer's own date), whenever they were completed."""
+    totals: dict[tuple, float] = defaultdict(float)
+    audits = Audit.objects.filter(
+        status=Audit.Status.COMPLETED, dealer_id__in=dealer_ids, visited_on__gte=first_day, visited_on__lte=last_day
+    )
+    for audit in audits.only("dealer_id", "visited_on", "score"):
+        totals[(audit.dealer_id, audit.visited_on)] += value_of(audit)
+    return [(dealer_id, day, value) for (dealer_id, day), value in totals.items()]
+
+
 def _audits_completed(*, dealer_ids, first_day, last_day):
-    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
-    return _local_rows(audits, "completed_at", lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+    return [
+        (dealer_id, day, int(value))
+        for dealer_id, day, value in _audit_rows(lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+    ]
 
 
 def _audit_points(*, dealer_ids, first_day, last_day):
-    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
-    return _local_rows(
-        audits, "completed_at", lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day
-    )
+    return _audit_rows(lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
 
 
 kf.measure_register(
@@ -82,7 +92,7 @@ kf.figure_register(
         label=_("Field audit score"),
         unit=kf.Unit.SCORE,
         higher_is_better=True,
-        definition=_("The mean score (0–100) of the field audits completed in the period."),
+        definition=_("The mean score (0–100) of the completed field audits whose visit fell in the period."),
         measures=("dealers.audit_points", "dealers.audits_completed"),
         combine=kf.ratio("dealers.audit_points", "dealers.audits_completed", percent=False),
         group="audits",
