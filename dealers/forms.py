@@ -15,7 +15,7 @@ from crm.customers.normalize import phone_normalize
 from crm.network.access import access_for, dealers_visible
 from crm.network.models import DEALER_ROLES, Dealer
 from dealers import permissions
-from dealers.models import AuditResult, MysteryShop, Tier
+from dealers.models import AuditResult, CollisionDecision, MysteryShop, Tier
 from dealers.models.findings import Severity
 from dealers.selectors.scorecards import scorable_figures
 from dealers.services.audits import ItemTerms
@@ -288,3 +288,23 @@ class MysteryShopForm(BootstrapFormMixin, DealerChoiceMixin, forms.Form):
 
 class MysteryFindingForm(BootstrapFormMixin, forms.Form):
     due_on = forms.DateField(label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CollisionDecideForm(BootstrapFormMixin, forms.Form):
+    customer = forms.IntegerField(widget=forms.HiddenInput)
+    leads = forms.CharField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=CollisionDecision.Decision.choices)
+    kept_dealer = forms.TypedChoiceField(
+        label=gettext_lazy("Dealer that keeps the customer"), coerce=int, required=False, empty_value=None
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, dealers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kept_dealer"].choices = [("", "—"), *[(dealer.id, dealer.name) for dealer in dealers]]
+
+    def clean_leads(self):
+        try:
+            return sorted(int(part) for part in self.cleaned_data["leads"].split(",") if part)
+        except ValueError as error:
+            raise forms.ValidationError(_("The collision's leads are not valid.")) from error

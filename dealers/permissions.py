@@ -143,3 +143,16 @@ def can_see_mystery_shops(access) -> bool:
 
 def can_record_mystery_shop(access, dealer_id: int) -> bool:
     return _oversees(access, dealer_id)
+
+
+# --- Cross-dealer collisions and the value ledger ----------------------------------------------------------
+
+
+def can_see_collisions(access) -> bool:
+    """The OEM's alone: neither dealer learns of the other's lead."""
+    return oversees_dealers(access)
+
+
+def can_see_value_ledger(access) -> bool:
+    """What the OEM's leads brought: the dealer's managers see their own, the OEM its dealers'."""
+    return oversees_dealers(access) or reads_own_dealer(access)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealers.views import audits, findings, mystery, scorecards
+from dealers.views import audits, findings, mystery, network, scorecards
 
 app_name = "dealers"
 urlpatterns = [
@@ -37,4 +37,7 @@ urlpatterns = [
     path("mystery-shops/<int:shop_id>/", mystery.shop_detail, name="shop_detail"),
     path("mystery-shops/<int:shop_id>/reconcile/", mystery.shop_reconcile, name="shop_reconcile"),
     path("mystery-shops/<int:shop_id>/finding/", mystery.shop_finding, name="shop_finding"),
+    path("collisions/", network.collision_list, name="collision_list"),
+    path("collisions/decide/", network.collision_decide_view, name="collision_decide"),
+    path("value-ledger/", network.value_ledger_page, name="value_ledger"),
 ]

@@ -1,5 +1,7 @@
 """The project's settings plus a probe app whose timeline subscriber the Celery integration test watches."""
 
+import tempfile
+
 from crm.settings import *  # noqa: F403
 from tests.strict_templates import RaisingEmptyString
 
@@ -13,3 +15,5 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "crm-tests")  # noqa: F405
 TEMPLATES = [
     {**TEMPLATES[0], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "string_if_invalid": RaisingEmptyString()}}  # noqa: F405
 ]
+# dealers (dl-audit): evidence files written by tests and the crawl's demo stay out of the worktree.
+DEALERS_EVIDENCE_ROOT = Path(tempfile.gettempdir()) / "crm-test-evidence"  # noqa: F405

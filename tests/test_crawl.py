@@ -44,6 +44,7 @@ from crm.messaging.models import Campaign, CareProgram, MessageTemplate, Notific
 from crm.messaging.services.links import unsubscribe_token
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
+from dealers.models import Audit, AuditChecklist, Evidence, Finding, MysteryShop, Scorecard, ScorecardTemplate
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
@@ -79,7 +80,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_dealers"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -262,6 +263,16 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         [{"id": i} for i in varied(get_user_model().objects.all(), limit=1)] if route.is_admin else []
     ),
     ("token",): string_token,
+    # dealers (dl-audit): scorecards of each status, audits, checklists, findings, evidence, mystery shops
+    ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status", "version")),
+    ("scorecard_template_id",): one_argument(
+        "scorecard_template_id", lambda: varied(ScorecardTemplate.objects.all(), "status")
+    ),
+    ("audit_id",): one_argument("audit_id", lambda: varied(Audit.objects.all(), "status")),
+    ("checklist_id",): one_argument("checklist_id", lambda: varied(AuditChecklist.objects.all(), "status")),
+    ("finding_id",): one_argument("finding_id", lambda: varied(Finding.objects.all(), "status", "source")),
+    ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all(), "content_type")),
+    ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "is_logged")),
 }
 
 

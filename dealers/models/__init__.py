@@ -2,6 +2,7 @@
 findings and their evidence, mystery shops. Everything else it shows, it reads from the apps below."""
 
 from dealers.models.audits import Audit, AuditChecklist, AuditChecklistItem, AuditResult
+from dealers.models.collisions import CollisionDecision
 from dealers.models.findings import Evidence, Finding, FindingStep
 from dealers.models.mystery import MysteryShop
 from dealers.models.scorecards import Scorecard, ScorecardKpi, ScorecardLine, ScorecardTemplate, Tier
@@ -11,6 +12,7 @@ __all__ = [
     "AuditChecklist",
     "AuditChecklistItem",
     "AuditResult",
+    "CollisionDecision",
     "Evidence",
     "Finding",
     "FindingStep",
