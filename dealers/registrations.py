@@ -108,32 +108,42 @@ def _sees_findings(access) -> bool:
     return permissions.oversees_dealers(access) or permissions.reads_own_dealer(access)
 
 
+def _dealer_side_only(access) -> bool:
+    return permissions.reads_own_dealer(access) and not permissions.oversees_dealers(access)
+
+
+def _for_oem_and_dealer(*, key: str, **entry) -> tuple[NavEntry, NavEntry]:
+    """In the OEM's header; in a dealer manager's user menu (their header is full with the funnel's pages)."""
+    return (
+        NavEntry(key=key, allowed=permissions.oversees_dealers, **entry),
+        NavEntry(key=f"{key}_dealer", allowed=_dealer_side_only, is_secondary=True, **entry),
+    )
+
+
 nav_register(
-    NavEntry(
+    *_for_oem_and_dealer(
         key="dealers_scorecards",
         label=_("Scorecards"),
         url_name="dealers:scorecard_list",
-        icon="award",
+        icon="speedometer2",
         order=50,
-        allowed=permissions.can_see_scorecards,
         is_here=in_namespace(
             "dealers", names={"scorecard_list", "scorecard_detail", "scorecard_history", "scorecard_export"}
         ),
     ),
-    NavEntry(
+    *_for_oem_and_dealer(
         key="dealers_findings",
         label=_("Findings"),
         url_name="dealers:finding_list",
         icon="flag",
         order=51,
-        allowed=_sees_findings,
         is_here=in_namespace("dealers", names={"finding_list", "finding_new", "finding_detail"}),
     ),
     NavEntry(
         key="dealers_audits",
         label=_("Field audits"),
         url_name="dealers:audit_list",
-        icon="clipboard-check",
+        icon="card-checklist",
         order=52,
         allowed=_sees_findings,
         is_here=in_namespace("dealers", names={"audit_list", "audit_detail"}),
@@ -173,7 +183,7 @@ nav_register(
         key="dealers_collisions",
         label=_("Collisions"),
         url_name="dealers:collision_list",
-        icon="sign-intersection",
+        icon="intersect",
         order=54,
         allowed=permissions.can_see_collisions,
         is_here=in_namespace("dealers", names={"collision_list"}),
@@ -183,7 +193,7 @@ nav_register(
         key="dealers_value_ledger",
         label=_("What the OEM's leads brought"),
         url_name="dealers:value_ledger",
-        icon="graph-up-arrow",
+        icon="graph-up",
         order=55,
         allowed=permissions.can_see_value_ledger,
         is_here=in_namespace("dealers", names={"value_ledger"}),
