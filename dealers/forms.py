@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.core import key_figures
 from crm.core.forms import BootstrapFormMixin
 from crm.customers.exceptions import InvalidPhone
 from crm.customers.normalize import phone_normalize
@@ -224,13 +225,15 @@ class FindingRaiseForm(BootstrapFormMixin, DealerChoiceMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self._dealers(user)
-        from crm.core import key_figures
-
         self.fields["figure_code"].choices = [(f.code, str(f.label)) for f in key_figures.figures()]
+        # Only the chosen dealer's staff: the page reloads this field when the dealer changes (never the
+        # whole network's staff in one list).
+        chosen = (self.data.get(self.add_prefix("dealer")) if self.is_bound else None) or self.initial.get("dealer")
+        dealer_ids = [int(chosen)] if str(chosen or "").isdigit() else []
         self.fields["owner"].queryset = (
             get_user_model()
             .objects.filter(
-                role_assignments__dealer__in=self.fields["dealer"].queryset,
+                role_assignments__dealer__in=self.fields["dealer"].queryset.filter(id__in=dealer_ids),
                 role_assignments__role__in=sorted(DEALER_ROLES),
                 role_assignments__is_active=True,
                 is_active=True,
