@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_messaging(recipients=args.campaign, out=out)
+    from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
+
+    out("")
+    bench_scorecards(out=out)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)

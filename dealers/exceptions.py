@@ -66,3 +66,9 @@ class AlreadyReconciled(ApplicationError):
     code = "already_reconciled"
     status = 409
     default_message = _("This mystery shop already has a finding.")
+
+
+class CollisionInvalid(ApplicationError):
+    code = "collision_invalid"
+    status = 409
+    default_message = _("This collision cannot be decided as asked.")

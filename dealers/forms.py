@@ -22,7 +22,7 @@ from crm.customers.normalize import phone_normalize
 from crm.network.access import access_for, dealers_visible
 from crm.network.models import DEALER_ROLES, Dealer
 from dealers import permissions
-from dealers.models import AuditResult, MysteryShop, Tier
+from dealers.models import AuditResult, CollisionDecision, MysteryShop, Tier
 from dealers.models.findings import Severity
 from dealers.selectors.periods import (
     DEFAULT_PERIOD,
@@ -314,13 +314,15 @@ class FindingRaiseForm(BootstrapFormMixin, DealerChoiceMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self._dealers(user)
-        from crm.core import key_figures
-
         self.fields["figure_code"].choices = [(f.code, str(f.label)) for f in key_figures.figures()]
+        # Only the chosen dealer's staff: the page reloads this field when the dealer changes (never the
+        # whole network's staff in one list).
+        chosen = (self.data.get(self.add_prefix("dealer")) if self.is_bound else None) or self.initial.get("dealer")
+        dealer_ids = [int(chosen)] if str(chosen or "").isdigit() else []
         self.fields["owner"].queryset = (
             get_user_model()
             .objects.filter(
-                role_assignments__dealer__in=self.fields["dealer"].queryset,
+                role_assignments__dealer__in=self.fields["dealer"].queryset.filter(id__in=dealer_ids),
                 role_assignments__role__in=sorted(DEALER_ROLES),
                 role_assignments__is_active=True,
                 is_active=True,
@@ -378,3 +380,23 @@ class MysteryShopForm(BootstrapFormMixin, DealerChoiceMixin, forms.Form):
 
 class MysteryFindingForm(BootstrapFormMixin, forms.Form):
     due_on = forms.DateField(label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CollisionDecideForm(BootstrapFormMixin, forms.Form):
+    customer = forms.IntegerField(widget=forms.HiddenInput)
+    leads = forms.CharField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=CollisionDecision.Decision.choices)
+    kept_dealer = forms.TypedChoiceField(
+        label=gettext_lazy("Dealer that keeps the customer"), coerce=int, required=False, empty_value=None
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, dealers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kept_dealer"].choices = [("", "—"), *[(dealer.id, dealer.name) for dealer in dealers]]
+
+    def clean_leads(self):
+        try:
+            return sorted(int(part) for part in self.cleaned_data["leads"].split(",") if part)
+        except ValueError as error:
+            raise forms.ValidationError(_("The collision's leads are not valid.")) from error

@@ -204,3 +204,14 @@ def can_read_figures(access, dealer_id: int) -> bool:
 
 def can_read_any_figures(access) -> bool:
     return access.has_role(*OEM_OVERSIGHT_ROLES) or bool(access.dealers_where(*DEALER_MANAGER_ROLES))
+# --- Cross-dealer collisions and the value ledger ----------------------------------------------------------
+
+
+def can_see_collisions(access) -> bool:
+    """The OEM's alone: neither dealer learns of the other's lead."""
+    return oversees_dealers(access)
+
+
+def can_see_value_ledger(access) -> bool:
+    """What the OEM's leads brought: the dealer's managers see their own, the OEM its dealers'."""
+    return oversees_dealers(access) or reads_own_dealer(access)

@@ -96,16 +96,26 @@ def _shops_passed(*, dealer_ids, first_day, last_day):
     return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
 
 
+def _audit_rows(value_of, *, dealer_ids, first_day, last_day):
+    """Audits count on the day of the visit (the dealer's own date), whenever they were completed."""
+    totals: dict[tuple, float] = defaultdict(float)
+    audits = Audit.objects.filter(
+        status=Audit.Status.COMPLETED, dealer_id__in=dealer_ids, visited_on__gte=first_day, visited_on__lte=last_day
+    )
+    for audit in audits.only("dealer_id", "visited_on", "score"):
+        totals[(audit.dealer_id, audit.visited_on)] += value_of(audit)
+    return [(dealer_id, day, value) for (dealer_id, day), value in totals.items()]
+
+
 def _audits_completed(*, dealer_ids, first_day, last_day):
-    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
-    return _local_rows(audits, "completed_at", lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+    return [
+        (dealer_id, day, int(value))
+        for dealer_id, day, value in _audit_rows(lambda audit: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+    ]
 
 
 def _audit_points(*, dealer_ids, first_day, last_day):
-    audits = Audit.objects.filter(status=Audit.Status.COMPLETED)
-    return _local_rows(
-        audits, "completed_at", lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day
-    )
+    return _audit_rows(lambda audit: float(audit.score), dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
 
 
 kf.measure_register(
@@ -136,7 +146,7 @@ kf.figure_register(
         label=_("Field audit score"),
         unit=kf.Unit.SCORE,
         higher_is_better=True,
-        definition=_("The mean score (0–100) of the field audits completed in the period."),
+        definition=_("The mean score (0–100) of the completed field audits whose visit fell in the period."),
         measures=("dealers.audit_points", "dealers.audits_completed"),
         combine=kf.ratio("dealers.audit_points", "dealers.audits_completed", percent=False),
         group="audits",
@@ -152,32 +162,42 @@ def _sees_findings(access) -> bool:
     return permissions.oversees_dealers(access) or permissions.reads_own_dealer(access)
 
 
+def _dealer_side_only(access) -> bool:
+    return permissions.reads_own_dealer(access) and not permissions.oversees_dealers(access)
+
+
+def _for_oem_and_dealer(*, key: str, **entry) -> tuple[NavEntry, NavEntry]:
+    """In the OEM's header; in a dealer manager's user menu (their header is full with the funnel's pages)."""
+    return (
+        NavEntry(key=key, allowed=permissions.oversees_dealers, **entry),
+        NavEntry(key=f"{key}_dealer", allowed=_dealer_side_only, is_secondary=True, **entry),
+    )
+
+
 nav_register(
-    NavEntry(
+    *_for_oem_and_dealer(
         key="dealers_scorecards",
         label=_("Scorecards"),
         url_name="dealers:scorecard_list",
-        icon="award",
+        icon="speedometer2",
         order=50,
-        allowed=permissions.can_see_scorecards,
         is_here=in_namespace(
             "dealers", names={"scorecard_list", "scorecard_detail", "scorecard_history", "scorecard_export"}
         ),
     ),
-    NavEntry(
+    *_for_oem_and_dealer(
         key="dealers_findings",
         label=_("Findings"),
         url_name="dealers:finding_list",
         icon="flag",
         order=51,
-        allowed=_sees_findings,
         is_here=in_namespace("dealers", names={"finding_list", "finding_new", "finding_detail"}),
     ),
     NavEntry(
         key="dealers_audits",
         label=_("Field audits"),
         url_name="dealers:audit_list",
-        icon="clipboard-check",
+        icon="card-checklist",
         order=52,
         allowed=_sees_findings,
         is_here=in_namespace("dealers", names={"audit_list", "audit_detail"}),
@@ -211,6 +231,26 @@ nav_register(
         order=63,
         allowed=permissions.can_edit_checklists,
         is_here=in_namespace("dealers", names={"checklist_list", "checklist_new", "checklist_edit"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_collisions",
+        label=_("Collisions"),
+        url_name="dealers:collision_list",
+        icon="intersect",
+        order=54,
+        allowed=permissions.can_see_collisions,
+        is_here=in_namespace("dealers", names={"collision_list"}),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="dealers_value_ledger",
+        label=_("What the OEM's leads brought"),
+        url_name="dealers:value_ledger",
+        icon="graph-up",
+        order=55,
+        allowed=permissions.can_see_value_ledger,
+        is_here=in_namespace("dealers", names={"value_ledger"}),
         is_secondary=True,
     ),
 )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from dealers import views
-from dealers.views import audits, findings, mystery, scorecards
+from dealers.views import audits, collisions, findings, mystery, scorecards
 
 app_name = "dealers"
 urlpatterns = [
@@ -45,4 +45,7 @@ urlpatterns = [
     path("mystery-shops/<int:shop_id>/", mystery.shop_detail, name="shop_detail"),
     path("mystery-shops/<int:shop_id>/reconcile/", mystery.shop_reconcile, name="shop_reconcile"),
     path("mystery-shops/<int:shop_id>/finding/", mystery.shop_finding, name="shop_finding"),
+    path("collisions/", collisions.collision_list, name="collision_list"),
+    path("collisions/decide/", collisions.collision_decide_view, name="collision_decide"),
+    path("value-ledger/", collisions.value_ledger_page, name="value_ledger"),
 ]

@@ -1,5 +1,7 @@
 """The project's settings plus a probe app whose timeline subscriber the Celery integration test watches."""
 
+import tempfile
+
 from crm.settings import *  # noqa: F403
 from tests.strict_templates import RaisingEmptyString
 
@@ -15,3 +17,5 @@ TEMPLATES = [
 ]
 # The suite calls the API thousands of times a minute (the schema fuzz); the limits have a test of their own.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"}}  # noqa: F405
+# dealers (dl-audit): evidence files written by tests and the crawl's demo stay out of the worktree.
+DEALERS_EVIDENCE_ROOT = Path(tempfile.gettempdir()) / "crm-test-evidence"  # noqa: F405

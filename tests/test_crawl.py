@@ -289,14 +289,16 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         for kind in ("labour", "part", "charge")
     ],
     ("import_id",): one_argument("import_id", lambda: varied(DmsImport.objects.all())),
-    # The OEM's judging: scorecards and templates, audits and checklists, findings, evidence, mystery shops.
-    ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status")),
-    ("scorecard_template_id",): one_argument("scorecard_template_id", lambda: varied(ScorecardTemplate.objects.all(), "status")),
+    # dealers (dl-audit): scorecards of each status, audits, checklists, findings, evidence, mystery shops
+    ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status", "version")),
+    ("scorecard_template_id",): one_argument(
+        "scorecard_template_id", lambda: varied(ScorecardTemplate.objects.all(), "status")
+    ),
     ("audit_id",): one_argument("audit_id", lambda: varied(Audit.objects.all(), "status")),
     ("checklist_id",): one_argument("checklist_id", lambda: varied(AuditChecklist.objects.all(), "status")),
-    ("finding_id",): one_argument("finding_id", lambda: varied(Finding.objects.all(), "status")),
-    ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all())),
-    ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "kind")),
+    ("finding_id",): one_argument("finding_id", lambda: varied(Finding.objects.all(), "status", "source")),
+    ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all(), "content_type")),
+    ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "is_logged")),
     # The owner club and the surveys.
     ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all())),
     ("invitation_id",): one_argument("invitation_id", lambda: varied(SurveyInvitation.objects.all(), "status", "kind")),

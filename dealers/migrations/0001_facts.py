@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('dealers', '0021'),  # after the pages' and the audits' tables (merged later than them)
+        ('dealers', '0022_collision_decisions'),  # after the pages' and the audits' tables (merged later than them)
         ('network', '0002_brand_models_and_dealer_aliases'),
         ('core', '0001_privileges_and_scope'),
     ]

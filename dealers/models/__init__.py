@@ -6,6 +6,7 @@ audits, findings).
 """
 
 from dealers.models.audits import Audit, AuditChecklist, AuditChecklistItem, AuditResult
+from dealers.models.collisions import CollisionDecision
 from dealers.models.facts import DailyFact, FactDay
 from dealers.models.findings import Evidence, Finding, FindingStep
 from dealers.models.mystery import MysteryShop
@@ -17,19 +18,17 @@ __all__ = [
     "AuditChecklist",
     "AuditChecklistItem",
     "AuditResult",
+    "CollisionDecision",
+    "DailyFact",
     "Evidence",
+    "FactDay",
     "Finding",
     "FindingStep",
     "MysteryShop",
+    "OemRead",
     "Scorecard",
     "ScorecardKpi",
     "ScorecardLine",
     "ScorecardTemplate",
     "Tier",
-]
-
-__all__ = [
-    "DailyFact",
-    "FactDay",
-    "OemRead",
 ]

@@ -110,3 +110,13 @@ def mystery_shop_get(*, user, shop_id: int) -> MysteryShop:
     if shop is None:
         raise NotFound()
     return shop
+
+
+def findings_open_for_dealer(*, user, dealer_id: int) -> QuerySet[Finding]:
+    """A dealer's findings still waiting for it or for the OEM, most urgent first (the dealer page's panel)."""
+    return (
+        findings_for_user(user=user)
+        .filter(dealer_id=dealer_id)
+        .exclude(status=Finding.Status.CLOSED)
+        .order_by("due_on", "id")
+    )

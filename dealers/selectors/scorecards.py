@@ -124,3 +124,9 @@ def template_get(*, template_id: int) -> ScorecardTemplate:
 
 def scorable_figures() -> list[key_figures.KeyFigure]:
     return [figure for figure in key_figures.figures() if figure.is_scorable]
+
+
+def scorecard_latest(*, user, dealer_id: int) -> Scorecard | None:
+    """The newest scorecard of a dealer the user may read (for a dealer's managers: the newest published
+    one), for the dealer page's panel."""
+    return scorecards_list(user=user, dealer_id=dealer_id).order_by("-month", "-version").first()

@@ -43,7 +43,9 @@ def finding_list(request):
 @require_http_methods(["GET", "POST"])
 @allowed_or_404(permissions.oversees_dealers)
 def finding_new(request):
-    form = FindingRaiseForm(request.POST or None, user=request.user, initial={"figure_code": request.GET.get("figure", "")})
+    # Figure screens link here with the figure and the dealer behind the number: ?figure=<code>&dealer=<id>.
+    initial = {"figure_code": request.GET.get("figure", ""), "dealer": request.GET.get("dealer", "")}
+    form = FindingRaiseForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

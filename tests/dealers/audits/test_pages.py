@@ -178,3 +178,18 @@ def test_pages_render_for_their_roles(network, test_figures):
         for name in names:
             assert client.get(reverse(name)).status_code == 200, (who, name)
         assert client.get(reverse("dealers:finding_detail", args=[finding.id])).status_code == 200
+
+
+def test_the_owner_list_holds_only_the_chosen_dealers_staff(network, test_figures):
+    regional = client_for(network["regional"])
+    page = regional.get(reverse("dealers:finding_new"), {"dealer": network["home"].id}).content.decode()
+    assert "home-manager" in page and "neighbour-manager" not in page
+    assert "home-manager" not in regional.get(reverse("dealers:finding_new")).content.decode()
+    before = dealers_state()
+    response = regional.post(
+        reverse("dealers:finding_new"),
+        {"dealer": network["home"].id, "figure_code": "test_audit.sla_share", "title": "x", "severity": "minor",
+         "due_on": "2030-01-01", "owner": network["neighbour_manager"].id},
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert dealers_state() == before
