@@ -51,7 +51,7 @@ LIBRARIES = {
     "crm/network": {"access"},
     "crm/customers": {"normalize"},
     "crm/messaging": {"channels", "devtools"},
-    "leads": {"adf", "sla"},
+    "leads": {"adf", "sla", "verification"},  # verification: the verified-vs-claimed rule (dl-phone)
 }
 # Feature areas of a big app: the same standard names inside.
 FEATURE_AREAS = {"leads": {"call_centre", "dashboard", "imports", "setup"}}
