@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.core.scope import network_wide
+from crm.core.scope import Scope, network_wide, scoped
 from crm.messaging import events
 from crm.messaging.channels.telephony import BaseTelephony, telephony_adapter
 from crm.messaging.devtools import telephony_simulator
@@ -173,3 +173,12 @@ def test_the_provider_is_the_class_the_settings_name_and_the_tick_retries_a_lost
     with network_wide(reason="test check"):
         call.refresh_from_db()
     assert (call.status, call.provider_call_id) == ("ringing", "REC-1")
+
+
+def test_a_dealer_never_sees_another_dealers_calls():
+    call = requested_call(callee="+8613900710006")
+    other = DealerFactory()
+    with scoped(Scope.dealers([other.id])):
+        assert not PhoneCall.objects.filter(id=call.id).exists()
+    with scoped(Scope.dealers([call.dealer_id])):
+        assert PhoneCall.objects.filter(id=call.id).exists()
