@@ -213,7 +213,9 @@ def lead_call_status(*, lead: Lead, call_id: int) -> dict:
     contact attempt its record became (None until then), and whether the page should keep polling."""
     call = PhoneCall.objects.filter(id=call_id, kind=LEAD_CALL_KIND, reference_id=lead.id).first()
     attempt = ContactAttempt.objects.filter(call_id=call_id, lead=lead).first() if call is not None else None
-    waiting = call is not None and attempt is None and call.status != PhoneCall.Status.FAILED
+    # A record that never comes (a provider that lost it) must not keep an open page polling all day.
+    recent = call is not None and call.requested_at > timezone.now() - timedelta(minutes=15)
+    waiting = recent and attempt is None and call.status != PhoneCall.Status.FAILED
     return {"call": call, "attempt": attempt, "is_waiting": waiting}
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import settings as default_settings
 from crm.core.scope import Scope, network_wide, scoped
 from crm.messaging import events
 from crm.messaging.channels.telephony import BaseTelephony, telephony_adapter
@@ -20,6 +21,7 @@ from crm.messaging.models import PhoneCall
 from crm.messaging.services.calls import call_place, call_request, calls_resume_stale
 from crm.timeline.models import TimelineEvent
 from tests.factories import DealerFactory, customer_with, staff
+from tests.messaging.peers import REPOSITORY
 
 pytestmark = pytest.mark.django_db
 SECRET = "test-telephony-secret"
@@ -182,3 +184,15 @@ def test_a_dealer_never_sees_another_dealers_calls():
         assert not PhoneCall.objects.filter(id=call.id).exists()
     with scoped(Scope.dealers([call.dealer_id])):
         assert PhoneCall.objects.filter(id=call.id).exists()
+
+
+def test_make_run_starts_the_simulator_posting_signed_records_to_the_webhook():
+    """The Procfile's `phone` process posts to the webhook's route with the development secret and key."""
+    line = next(
+        line for line in (REPOSITORY / "Procfile").read_text().splitlines() if line.startswith("phone:")
+    )
+    assert "crm/messaging/devtools/telephony_simulator.py" in line
+    assert reverse("messaging:call_record") in line
+    assert f"--record-secret {default_settings.TELEPHONY_WEBHOOK_SECRET}" in line
+    assert f"--api-key {default_settings.TELEPHONY_PROVIDER_KEY}" in line
+    assert default_settings.TELEPHONY_PROVIDER_URL.endswith(":8026") and "--port 8026" in line
