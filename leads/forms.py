@@ -70,6 +70,14 @@ class ContactLogForm(BootstrapFormMixin, forms.Form):
     )
 
 
+class SmsForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Text message"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Your text to the customer")}),
+    )
+
+
 class VisitForm(BootstrapFormMixin, forms.Form):
     phone = forms.CharField(
         label=_("Mobile phone"),

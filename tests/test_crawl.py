@@ -41,7 +41,15 @@ from django.utils import timezone
 from crm.core.scope import network_wide, scoped
 from crm.customers.management.commands.seed_demo import DEMO_STAFF
 from crm.customers.models import ContactPoint, Customer, DuplicateCandidate, Vehicle
-from crm.messaging.models import Campaign, CareProgram, MessageTemplate, Notification, OutboxMessage, Segment
+from crm.messaging.models import (
+    Campaign,
+    CareProgram,
+    MessageTemplate,
+    Notification,
+    OutboxMessage,
+    PhoneCall,
+    Segment,
+)
 from crm.messaging.services.links import unsubscribe_token
 from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
@@ -243,6 +251,13 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         for order, lead in Order.objects.filter(id__in=varied(Order.objects.all(), "status")).values_list(
             "id", "lead_id"
         )
+    ],
+    # dl-phone: the lead page's click-to-call status panel, for demo calls of each outcome.
+    ("call_id", "lead_id"): lambda route, user: [
+        {"lead_id": lead, "call_id": call}
+        for call, lead in PhoneCall.objects.filter(
+            id__in=varied(PhoneCall.objects.filter(reference_id__isnull=False), "status")
+        ).values_list("id", "reference_id")
     ],
     ("customer_id",): one_argument(
         "customer_id",

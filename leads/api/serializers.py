@@ -152,9 +152,27 @@ class LeadDetailSerializer(LeadSerializer):
 
 
 class ContactAttemptSerializer(api.ModelSerializer):
+    evidence = api.BlankAsNullChoiceField(
+        choices=ContactAttempt.Evidence.choices,
+        help_text=_("What the system witnessed; null when the contact is only claimed"),
+    )
+
     class Meta:
         model = ContactAttempt
-        fields = ["id", "lead", "channel", "outcome", "note", "at", "is_verified", "by"]
+        fields = [
+            "id",
+            "lead",
+            "channel",
+            "outcome",
+            "note",
+            "at",
+            "logged_at",
+            "is_backdated",
+            "is_verified",
+            "evidence",
+            "duration_seconds",
+            "by",
+        ]
         read_only_fields = fields
 
 

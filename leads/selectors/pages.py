@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from crm.customers.models import ContactPoint
 from crm.customers.selectors import customer_search, customer_timeline_queryset
+from crm.messaging.models import PhoneCall
+from crm.network.models import StaffProfile
 from leads import sla
 from leads.models import (
     OPEN_STAGES,
@@ -23,6 +25,7 @@ from leads.models import (
 )
 from leads.selectors import reference
 from leads.selectors import scoped as selectors
+from leads.services.witnessed import LEAD_CALL_KIND
 
 MY_DAY_LIMIT = 50
 
@@ -187,10 +190,14 @@ def lead_page(*, user, lead_id: int) -> dict:
     events = list(
         customer_timeline_queryset(user=user, customer=lead.customer).filter(data__lead=lead.id)[:50]
     )
+    my_phone = StaffProfile.objects.filter(user_id=user.pk).values_list("phone", flat=True).first() or ""
     return {
         "lead": lead,
         "phones": phones,
         "attempts": attempts,
+        "verified_count": sum(1 for attempt in attempts if attempt.is_verified),
+        "claimed_count": sum(1 for attempt in attempts if not attempt.is_verified),
+        "my_phone": my_phone,
         "follow_ups": follow_ups,
         "test_drives": drives,
         "orders": orders,
@@ -199,6 +206,17 @@ def lead_page(*, user, lead_id: int) -> dict:
         "events": events,
         "clock": sla_clock(lead),
     }
+
+
+def lead_call_status(*, lead: Lead, call_id: int) -> dict:
+    """A click-to-call of this lead as its page shows it: the call (None when it is not this lead's), the
+    contact attempt its record became (None until then), and whether the page should keep polling."""
+    call = PhoneCall.objects.filter(id=call_id, kind=LEAD_CALL_KIND, reference_id=lead.id).first()
+    attempt = ContactAttempt.objects.filter(call_id=call_id, lead=lead).first() if call is not None else None
+    # A record that never comes (a provider that lost it) must not keep an open page polling all day.
+    recent = call is not None and call.requested_at > timezone.now() - timedelta(minutes=15)
+    waiting = recent and attempt is None and call.status != PhoneCall.Status.FAILED
+    return {"call": call, "attempt": attempt, "is_waiting": waiting}
 
 
 def order_get(*, lead: Lead, order_id: int) -> Order | None:

@@ -18,6 +18,7 @@ from leads.views.lead_page import (
     test_drive_book,
 )
 from leads.views.my_day import claim, contact_log, my_day, team
+from leads.views.reach import call_start, call_status, sms_send
 from leads.views.visits import visit_lookup, visit_new
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "answers_record",
     "approvals",
     "assign",
+    "call_start",
+    "call_status",
     "claim",
     "contact_log",
     "grade_set",
@@ -37,6 +40,7 @@ __all__ = [
     "quote_add",
     "reassign_all",
     "reject",
+    "sms_send",
     "stage_move",
     "team",
     "test_drive_book",

@@ -30,6 +30,7 @@ from leads.forms import (
     QuestionnaireForm,
     QuoteForm,
     RejectForm,
+    SmsForm,
     TestDriveForm,
     drive_slot_default,
 )
@@ -118,6 +119,8 @@ def _detail(request, lead_id: int, status: int = 200, **forms):
         can_work=can_work,
         can_manage=can_manage,
         can_contact=lead.is_open and permissions.can_contact_lead(access, lead),
+        can_reach=lead.is_open and permissions.can_reach_through_system(access, lead),
+        sms_form=SmsForm(),
         can_claim=lead.is_open and permissions.can_claim_lead(access, lead),
         is_pending_acceptance=lead.acceptance == Lead.Acceptance.PENDING,
         moves=[

@@ -52,7 +52,7 @@ LIBRARIES = {
     "crm/network": {"access"},
     "crm/customers": {"normalize", "panels"},
     "crm/messaging": {"channels", "devtools"},
-    "leads": {"adf", "sla"},
+    "leads": {"adf", "sla", "verification"},  # verification: the verified-vs-claimed rule (dl-phone)
     "service": {"dms"},  # svc-workshop: the DMS export parser (text in, typed lines out)
 }
 # Feature areas of a big app: the same standard names inside.

@@ -5,19 +5,23 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from crm.core.scope import network_wide
+from crm import settings as default_settings
+from crm.core.scope import Scope, network_wide, scoped
 from crm.messaging import events
-from crm.messaging.channels.telephony import telephony_adapter
+from crm.messaging.channels.telephony import BaseTelephony, telephony_adapter
 from crm.messaging.devtools import telephony_simulator
 from crm.messaging.models import PhoneCall
-from crm.messaging.services.calls import call_place, call_request
+from crm.messaging.services.calls import call_place, call_request, calls_resume_stale
 from crm.timeline.models import TimelineEvent
 from tests.factories import DealerFactory, customer_with, staff
+from tests.messaging.peers import REPOSITORY
 
 pytestmark = pytest.mark.django_db
 SECRET = "test-telephony-secret"
@@ -142,3 +146,53 @@ def test_no_answer_and_short_calls_are_recorded_as_the_provider_says(client, pro
     with network_wide(reason="test check"):
         unanswered.refresh_from_db()
     assert (unanswered.status, unanswered.is_answered, unanswered.duration_seconds) == ("no_answer", False, 0)
+
+
+class RecordingTelephony(BaseTelephony):
+    """A provider named by the settings, as a deployment names its own."""
+
+    placed: list = []
+
+    def place(self, *, caller: str, callee: str, client_ref: str) -> str:
+        self.placed.append((caller, callee, client_ref))
+        return f"REC-{len(self.placed)}"
+
+
+def test_the_provider_is_the_class_the_settings_name_and_the_tick_retries_a_lost_hand_off(settings):
+    settings.TELEPHONY_ADAPTER = "tests.messaging.test_telephony.RecordingTelephony"
+    telephony_adapter.cache_clear()
+    RecordingTelephony.placed.clear()
+    try:
+        call = requested_call(callee="+8613900710005")
+        with network_wide(reason="test arrange"):
+            # The wake-up after commit was lost: the tick finds the call still requested a while later.
+            PhoneCall.objects.filter(id=call.id).update(requested_at=timezone.now() - timedelta(minutes=1))
+        assert calls_resume_stale() == 1
+        assert calls_resume_stale() == 0
+    finally:
+        telephony_adapter.cache_clear()
+    assert RecordingTelephony.placed == [(STAFF_PHONE, "+8613900710005", call.idempotency_key)]
+    with network_wide(reason="test check"):
+        call.refresh_from_db()
+    assert (call.status, call.provider_call_id) == ("ringing", "REC-1")
+
+
+def test_a_dealer_never_sees_another_dealers_calls():
+    call = requested_call(callee="+8613900710006")
+    other = DealerFactory()
+    with scoped(Scope.dealers([other.id])):
+        assert not PhoneCall.objects.filter(id=call.id).exists()
+    with scoped(Scope.dealers([call.dealer_id])):
+        assert PhoneCall.objects.filter(id=call.id).exists()
+
+
+def test_make_run_starts_the_simulator_posting_signed_records_to_the_webhook():
+    """The Procfile's `phone` process posts to the webhook's route with the development secret and key."""
+    line = next(
+        line for line in (REPOSITORY / "Procfile").read_text().splitlines() if line.startswith("phone:")
+    )
+    assert "crm/messaging/devtools/telephony_simulator.py" in line
+    assert reverse("messaging:call_record") in line
+    assert f"--record-secret {default_settings.TELEPHONY_WEBHOOK_SECRET}" in line
+    assert f"--api-key {default_settings.TELEPHONY_PROVIDER_KEY}" in line
+    assert default_settings.TELEPHONY_PROVIDER_URL.endswith(":8026") and "--port 8026" in line

@@ -127,7 +127,12 @@ class ProviderState:
             call = self.calls.get(call_id)
             if call is None:
                 return None
-            body = json.dumps(call["record"], ensure_ascii=False).encode()
+            # The call ends now: it started as long ago as it lasted (ringing included).
+            ended = datetime.now(UTC)
+            record = call["record"]
+            record["started_at"] = iso(ended - timedelta(seconds=(record["duration_seconds"] or 0) + 5))
+            record["ended_at"] = iso(ended)
+            body = json.dumps(record, ensure_ascii=False).encode()
             call["status"] = call["record"]["status"]
             call["record_body"] = body.decode()
             call["record_signature"] = sign(secret, body) if secret is not None else None

@@ -158,6 +158,11 @@ class Command(BaseCommand):
                         at=at,
                     )
             leads.append((lead, seller))
+        # Texts from the lead page through the outbox: claimed until the SMS gateway (the simulator under
+        # `make run`) reports them delivered, then verified.
+        for lead, seller in leads[-2:]:
+            with scoped(access_for(seller).scope):
+                services.lead_sms_send(lead=lead, by=seller, text="您好，感谢关注！本周六有试驾活动，欢迎到店。")
         # Further along the funnel: test drives, quotes, an order, a delivery, a lost verdict.
         for position, (lead, seller) in enumerate(leads[:6]):
             with scoped(access_for(seller).scope):
