@@ -47,6 +47,7 @@ from crm.network.models import Dealer, Role, RoleAssignment
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
+from service.models import DmsImport, RepairOrder, RepairOrderSummary
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_service"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -157,6 +158,14 @@ def lead_ids() -> list[int]:
         has_owner=is_set("owner"), unassigned_follow_up=Exists(unassigned_follow_up)
     )
     return varied(leads, "stage", "acceptance", "has_owner", "unassigned_follow_up", "type", limit=12)
+
+
+def service_vehicle_ids() -> list[int]:
+    """Cars serviced here, serviced elsewhere too (a summary on the page), and never serviced."""
+    orders = RepairOrder.objects.filter(vehicle=OuterRef("pk"))
+    summaries = RepairOrderSummary.objects.filter(vehicle=OuterRef("pk"))
+    vehicles = Vehicle.objects.annotate(has_orders=Exists(orders), has_summaries=Exists(summaries))
+    return varied(vehicles, "has_orders", "has_summaries")
 
 
 def one_argument(name: str, ids: Callable[[], list[int]]) -> Callable[[Route, object], list[dict]]:
@@ -262,6 +271,17 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         [{"id": i} for i in varied(get_user_model().objects.all(), limit=1)] if route.is_admin else []
     ),
     ("token",): string_token,
+    # svc-workshop: cars with and without service history, orders in every state, imports, line kinds.
+    ("vehicle_id",): one_argument("vehicle_id", lambda: service_vehicle_ids()),
+    ("repair_order_id",): one_argument(
+        "repair_order_id", lambda: varied(RepairOrder.objects.all(), "status", "source", limit=6)
+    ),
+    ("kind", "repair_order_id"): lambda route, user: [
+        {"repair_order_id": order, "kind": kind}
+        for order in varied(RepairOrder.objects.all(), "status", limit=2)
+        for kind in ("labour", "part", "charge")
+    ],
+    ("import_id",): one_argument("import_id", lambda: varied(DmsImport.objects.all())),
 }
 
 
