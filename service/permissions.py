@@ -3,7 +3,7 @@
 from crm.core.exceptions import PermissionDenied
 from crm.network.models import DEALER_ROLES, OEM_OVERSIGHT_ROLES, Role
 
-# Who runs the workshop at a dealer: its service advisors and its dealer admins (OEM admins anywhere).
+# Who runs the workshop at a dealer: its service advisors and its dealer admins.
 WORKSHOP_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.DEALER_ADMIN})
 
 
@@ -13,8 +13,9 @@ def require(allowed: bool) -> None:
 
 
 def can_work_workshop(access, dealer_id: int) -> bool:
-    """Open repair orders, add lines, settle, void: the dealer's workshop staff."""
-    return access.has_role(Role.OEM_ADMIN) or access.has_role(*WORKSHOP_ROLES, dealer_id=dealer_id)
+    """Open repair orders, add lines, settle, void: the dealer's workshop staff only. The OEM (its admin too)
+    reads dealers' orders and never changes them: a bill is the dealer's document."""
+    return access.has_role(*WORKSHOP_ROLES, dealer_id=dealer_id)
 
 
 def runs_a_workshop(access) -> bool:

@@ -58,7 +58,15 @@ from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
 from loyalty.models import Member, QuestionnaireVersion, SurveyInvitation, SurveyQuestion
-from service.models import CallBack, Complaint, DmsImport, RecallCampaign, RecallVehicle, RepairOrder
+from service.models import (
+    CallBack,
+    Complaint,
+    DmsImport,
+    RecallCampaign,
+    RecallVehicle,
+    RepairOrder,
+    RepairOrderSummary,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +181,14 @@ def lead_ids() -> list[int]:
         has_owner=is_set("owner"), unassigned_follow_up=Exists(unassigned_follow_up)
     )
     return varied(leads, "stage", "acceptance", "has_owner", "unassigned_follow_up", "type", limit=12)
+
+
+def service_vehicle_ids() -> list[int]:
+    """Cars serviced here, serviced elsewhere too (a summary on the page), and never serviced."""
+    orders = RepairOrder.objects.filter(vehicle=OuterRef("pk"))
+    summaries = RepairOrderSummary.objects.filter(vehicle=OuterRef("pk"))
+    vehicles = Vehicle.objects.annotate(has_orders=Exists(orders), has_summaries=Exists(summaries))
+    return varied(vehicles, "has_orders", "has_summaries")
 
 
 def one_argument(name: str, ids: Callable[[], list[int]]) -> Callable[[Route, object], list[dict]]:
@@ -295,11 +311,13 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("recall_vehicle_id",): one_argument(
         "recall_vehicle_id", lambda: varied(RecallVehicle.objects.all(), "status", "notice")
     ),
-    # The workshop: vehicles with and without orders, orders in every status, imports.
-    ("vehicle_id",): one_argument("vehicle_id", lambda: varied(Vehicle.objects.annotate(has_orders=Exists(RepairOrder.objects.filter(vehicle=OuterRef("pk")))), "has_orders")),
-    ("repair_order_id",): one_argument("repair_order_id", lambda: varied(RepairOrder.objects.all(), "status")),
+    # svc-workshop: cars with and without service history, orders in every state, imports, line kinds.
+    ("vehicle_id",): one_argument("vehicle_id", lambda: service_vehicle_ids()),
+    ("repair_order_id",): one_argument(
+        "repair_order_id", lambda: varied(RepairOrder.objects.all(), "status", "source", limit=6)
+    ),
     ("kind", "repair_order_id"): lambda route, user: [
-        {"kind": kind, "repair_order_id": order}
+        {"repair_order_id": order, "kind": kind}
         for order in varied(RepairOrder.objects.all(), "status", limit=2)
         for kind in ("labour", "part", "charge")
     ],

@@ -40,7 +40,7 @@ def workshop(request):
         board=board,
         today=timezone.localdate(),
         board_columns=[
-            (_("Open"), "bi-inbox", board.open, False, "open"),
+            (_("Checked in"), "bi-inbox", board.open, False, "open"),
             (_("In progress"), "bi-gear", board.in_progress, False, "in-progress"),
             (_("Ready for pickup"), "bi-check2-circle", board.ready, True, "ready"),
         ],

@@ -228,3 +228,18 @@ def test_an_advisor_lands_on_the_workshop_and_a_salesperson_cannot_write(client,
 def test_the_check_in_parser_reads_full_width_and_scanner_input():
     assert selectors.check_in_query_parse("ｌｓｖ").kind == "unreadable"
     assert selectors.check_in_query_parse("沪ａ·１２３４５").value == "沪A12345"
+
+
+def test_the_workshop_page_query_count_does_not_grow_with_orders(advisor_client, workshop, django_assert_max_num_queries):
+    url = reverse("service:workshop") + "?q=" + plate_of(workshop)
+    advisor_client.get(url)
+    with django_assert_max_num_queries(40) as before:
+        advisor_client.get(url)
+    for number in range(4):
+        order = open_order(workshop, number=f"Q-{number}", mileage_in=20_000 + number)
+        with as_user(workshop["advisor"]):
+            services.labour_line_add(job=order.jobs.get(), by=workshop["advisor"], hours=1, rate=100, technician_name="T")
+            if number % 2:
+                services.repair_order_settle(repair_order=order, by=workshop["advisor"])
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        advisor_client.get(url)
