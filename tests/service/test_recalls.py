@@ -304,3 +304,20 @@ def test_reach_and_completion_per_dealer_and_region_and_the_export(oem, campaign
         reverse("service_recalls:export", args=[campaign.id]), {"by": "region", "format": "xlsx"}
     )
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_a_workshop_sees_the_open_recall_of_a_car_it_can_see_whoever_answers_for_it(oem, campaign, workshop):
+    vehicle = workshop["vehicle"]
+    with as_user(oem):
+        services.recall_vins_upload(
+            campaign=campaign, by=oem, data=csv_bytes(["VIN", vehicle.vin]), filename="a.csv"
+        )
+    elsewhere = DealerFactory()
+    elsewhere_advisor = staff(Role.SERVICE_ADVISOR, dealer=elsewhere)
+    with as_user(elsewhere_advisor):
+        assert not selectors.recalls_open_for_vehicle(user=elsewhere_advisor, vehicle_id=vehicle.id).exists()
+    with network_wide(reason="test arrange"):
+        CustomerDealer.objects.create(customer=workshop["owner"], dealer=elsewhere, reason="service")
+    with as_user(elsewhere_advisor):
+        rows = list(selectors.recalls_open_for_vehicle(user=elsewhere_advisor, vehicle_id=vehicle.id))
+    assert [row.campaign.code for row in rows] == ["R-2026-01"]
