@@ -121,8 +121,9 @@ def call_backs_for_user(*, user, which: str = "due") -> QuerySet[CallBack]:
     elif which == "queue":
         rows = rows.filter(assigned_to__isnull=True)
     elif access.has_role(Role.CALL_CENTRE_AGENT) and not access.dealer_ids:
-        # The call centre's "due" is its queue and its own.
-        rows = rows.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        # The call centre's "due" is its queue, its own, and any dealer's call-back whose window has passed
+        # unmade (the customer is still owed the call).
+        rows = rows.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user) | Q(due_by__lt=now))
     return rows.order_by("due_at", "id")
 
 

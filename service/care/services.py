@@ -53,6 +53,7 @@ from service.care.permissions import (
     can_make_call_back,
     can_own_complaint,
     can_work_complaint,
+    logs_complaints_anywhere,
     require,
 )
 from service.models import CallBack, Complaint, ComplaintEntry, RepairOrder
@@ -110,6 +111,11 @@ def complaint_open(
     access = access_for(opened_by) if opened_by is not None else None
     if access is not None:
         require(can_log_complaint(access, dealer.id))
+        if not logs_complaints_anywhere(access) and not CustomerDealer.objects.filter(
+            customer_id=customer.id, dealer_id=dealer.id
+        ).exists():
+            # A dealer logs complaints of its own customers only: it must not gain a customer this way.
+            raise NotFound()
     _check_choice(category, Complaint.Category.choices, "category")
     _check_choice(severity, Complaint.Severity.choices, "severity")
     _check_choice(source, Complaint.Source.choices, "source")

@@ -159,3 +159,17 @@ def measure_recall_vehicles_affected(*, dealer_ids, first_day, last_day):
 def measure_recall_vehicles_completed(*, dealer_ids, first_day, last_day):
     """Of those, the ones completed so far (at any dealer), counted on the same day."""
     return _recall_cohort(dealer_ids=dealer_ids, first_day=first_day, last_day=last_day, completed=True)
+
+
+def recalls_open_for_vehicle(*, user, vehicle_id: int) -> QuerySet[RecallVehicle]:
+    """The vehicle's open recalls of active campaigns, for the workshop's check-in and the vehicle page: visible
+    wherever the vehicle is (row-level security), whichever dealer answers for it."""
+    if not permissions.can_read_recalls(access_for(user)):
+        return RecallVehicle.objects.none()
+    return (
+        RecallVehicle.objects.filter(
+            vehicle_id=vehicle_id, status=Status.OPEN, campaign__status=RecallCampaign.Status.ACTIVE
+        )
+        .select_related("campaign")
+        .order_by("campaign__created_at")
+    )

@@ -1,5 +1,6 @@
 """Every write the service app offers (plain functions, keyword-only, one transaction each)."""
 
+from service.care.services import complaint_open  # svc-care: surveys and call-backs open complaints
 from service.services.odometer import odometer_record, vehicle_mileage
 from service.services.repair_orders import (
     charge_line_add,
@@ -18,6 +19,7 @@ from service.services.repair_orders import (
 
 __all__ = [
     "charge_line_add",
+    "complaint_open",
     "job_add",
     "job_update",
     "labour_line_add",

@@ -147,3 +147,24 @@ def test_the_due_list_shows_what_is_due_to_whom(workshop):
         assert list(selectors.call_backs_for_user(user=agent, which="queue")) == [call_back]
     with as_user(workshop["advisor"]):
         assert list(selectors.call_backs_for_user(user=workshop["advisor"], which="due")) == [call_back]
+
+
+def test_a_dealers_call_back_left_unmade_past_its_window_reaches_the_call_centre(workshop):
+    colleague = staff(Role.SERVICE_ADVISOR, dealer=workshop["dealer"])
+    call_back = call_back_of(settled(workshop))
+    assert call_back.assigned_to == colleague
+    agent = staff(Role.CALL_CENTRE_AGENT)
+    with network_wide(reason="test arrange"):
+        CallBack.objects.filter(id=call_back.id).update(
+            due_at=timezone.now() - timedelta(days=2), due_by=timezone.now() + timedelta(hours=1)
+        )
+    with as_user(agent):
+        assert not selectors.call_backs_for_user(
+            user=agent, which="due"
+        ).exists()  # the dealer's, still in time
+    with network_wide(reason="test arrange"):
+        CallBack.objects.filter(id=call_back.id).update(due_by=timezone.now() - timedelta(minutes=1))
+    with as_user(agent):
+        assert list(selectors.call_backs_for_user(user=agent, which="due")) == [call_back]
+        done = services.call_back_record(call_back=call_back, by=agent, outcome="satisfied")
+    assert done.recorded_by == agent

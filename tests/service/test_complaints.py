@@ -229,3 +229,20 @@ def test_the_lists_filter_open_overdue_and_mine(workshop):
     with as_user(agent):
         assert not selectors.complaints_for_user(user=agent, which="mine").exists()
         assert selectors.complaints_for_user(user=agent, which="open").count() == 2
+
+
+def test_a_dealer_cannot_log_a_complaint_for_a_customer_it_does_not_know(workshop):
+    stranger = CustomerFactory(dealer=DealerFactory())
+    with as_user(workshop["advisor"]), pytest.raises(NotFound):
+        services.complaint_open(
+            dealer=workshop["dealer"],
+            customer=stranger,
+            category="price",
+            severity="low",
+            source="dealer",
+            summary="x",
+            opened_by=workshop["advisor"],
+        )
+    with network_wide(reason="test check"):
+        assert not Complaint.objects.exists()
+        assert not CustomerDealer.objects.filter(customer=stranger, dealer=workshop["dealer"]).exists()

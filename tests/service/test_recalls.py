@@ -304,3 +304,30 @@ def test_reach_and_completion_per_dealer_and_region_and_the_export(oem, campaign
         reverse("service_recalls:export", args=[campaign.id]), {"by": "region", "format": "xlsx"}
     )
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_a_workshop_sees_the_open_recall_of_a_car_it_can_see_whoever_answers_for_it(oem, campaign, workshop):
+    vehicle = workshop["vehicle"]
+    with as_user(oem):
+        services.recall_vins_upload(
+            campaign=campaign, by=oem, data=csv_bytes(["VIN", vehicle.vin]), filename="a.csv"
+        )
+    elsewhere = DealerFactory()
+    elsewhere_advisor = staff(Role.SERVICE_ADVISOR, dealer=elsewhere)
+    with as_user(elsewhere_advisor):
+        assert not selectors.recalls_open_for_vehicle(user=elsewhere_advisor, vehicle_id=vehicle.id).exists()
+    with network_wide(reason="test arrange"):
+        CustomerDealer.objects.create(customer=workshop["owner"], dealer=elsewhere, reason="service")
+    with as_user(elsewhere_advisor):
+        rows = list(selectors.recalls_open_for_vehicle(user=elsewhere_advisor, vehicle_id=vehicle.id))
+    assert [row.campaign.code for row in rows] == ["R-2026-01"]
+
+
+def test_a_gb18030_list_saved_from_excel_reads_like_a_utf8_one(oem, campaign, workshop):
+    data = csv_bytes(
+        ["车架号,车主", f"{workshop['vehicle'].vin},王先生", "", "LSVAB4BR,张三"], encoding="gb18030"
+    )
+    with as_user(oem):
+        upload = services.recall_vins_upload(campaign=campaign, by=oem, data=data, filename="召回.csv")
+    assert (upload.rows, upload.added, upload.blanks, upload.rejected) == (3, 1, 1, 1)
+    assert upload.rejected_rows[0]["row"] == 4
