@@ -72,6 +72,7 @@ seed: db
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_leads
 	$(MANAGE) seed_demo_messaging
+	$(MANAGE) seed_demo_loyalty
 
 run: install seed
 	@echo ""

@@ -47,6 +47,8 @@ from crm.network.models import Dealer, Role, RoleAssignment
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
+from loyalty.models import Member
+from service.models import RepairOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +81,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_loyalty"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -256,6 +258,9 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("notification_id",): one_argument("notification_id", lambda: varied(Notification.objects.all())),
     ("questionnaire_id",): one_argument("questionnaire_id", lambda: varied(Questionnaire.objects.all())),
     ("verdict_id",): one_argument("verdict_id", lambda: varied(LostVerdict.objects.all(), "status")),
+    # loyalty (ly-points): members of every tier, and repair orders open and settled.
+    ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all(), "tier")),
+    ("repair_order_id",): one_argument("repair_order_id", lambda: varied(RepairOrder.objects.all(), "status")),
     ("pk",): api_object,
     ("object_id",): admin_object,
     ("id",): lambda route, user: (

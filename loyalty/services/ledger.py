@@ -110,7 +110,8 @@ def _plan(
 ) -> list[_Take]:
     """Which unexpired lots a debit of `points` draws from, nearest expiry first; InsufficientPoints else
     (or, when `partial`, as much as there is)."""
-    lots = PointsLot.objects.filter(member=member, remaining__gt=0, expires_at__gt=now)
+    # A lot is spendable from when it was earned (an import or the demo may record a debit in the past).
+    lots = PointsLot.objects.filter(member=member, remaining__gt=0, expires_at__gt=now, entry__occurred_at__lte=now)
     if excluding is not None:
         lots = lots.exclude(id=excluding)
     plan, still = [], points
@@ -178,10 +179,19 @@ def points_earn(
 
 @transaction.atomic
 def points_redeem(
-    *, member: Member, points: int, idempotency_key: str, dealer=None, by=None, repair_order=None, reason: str = ""
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    dealer=None,
+    by=None,
+    repair_order=None,
+    reason: str = "",
+    occurred_at: datetime | None = None,
 ) -> PointsEntry:
-    """Spend `points` from the member's unexpired lots, nearest expiry first. Raises InsufficientPoints (and
-    writes nothing) when the balance does not cover it. Idempotent by key."""
+    """Spend `points` from the member's lots unexpired at `occurred_at` (now; an import or the demo may
+    record an earlier time), nearest expiry first. Raises InsufficientPoints (and writes nothing) when the
+    balance does not cover it. Idempotent by key."""
     member = member_lock(member.id)
     existing = _existing(idempotency_key, member)
     if existing is not None:
@@ -189,7 +199,7 @@ def points_redeem(
     return _debit(
         member,
         points=whole_points(points),
-        now=timezone.now(),
+        now=occurred_at or timezone.now(),
         kind=EntryKind.REDEEM,
         source=EarnSource.REDEMPTION,
         dealer=dealer,
