@@ -74,13 +74,13 @@ def customer_panel_context(request, customer) -> dict | None:
     the sign-up form when the viewer works at a dealer that knows the customer."""
     from loyalty.forms import EnrolForm
     from loyalty.selectors.club import member_for
-    from loyalty.views.club import enrol_dealer, member_summary
+    from loyalty.views.club import enrol_dealer, member_summary, redeemable_repair_orders
 
     if not can_read_loyalty(request.access):
         return None
     member = member_for(customer_id=customer.id)
     if member is not None:
-        return member_summary(member)
+        return {**member_summary(member), "redeemable": redeemable_repair_orders(request, customer)}
     dealer = enrol_dealer(request, customer)
     if dealer is None:
         return None

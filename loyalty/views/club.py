@@ -16,11 +16,12 @@ from crm.customers.models import Customer
 from crm.network.models import Dealer
 from loyalty.forms import EnrolForm, ProgrammeForm, TierForm
 from loyalty.models import Member, Tier
-from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, require
+from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, can_redeem, require
 from loyalty.selectors.club import add_months, members_for, programme_current, tiers_all
 from loyalty.selectors.ledger import balance_of, expiring_within, history_of, lots_expiring, pending_of
 from loyalty.selectors.reports import parse_month, statement_for
 from loyalty.services.club import member_enrol, programme_update, qualifying_points, tier_update
+from service.models import RepairOrder
 
 EXPIRING_DAYS = 90
 FORMATS = {
@@ -49,6 +50,14 @@ def enrol_dealer(request, customer) -> Dealer | None:
         if link.dealer_id in mine and can_enrol(request.access, link.dealer_id):
             return link.dealer
     return None
+
+
+def redeemable_repair_orders(request, customer) -> list:
+    """The customer's open repair orders at dealers where the viewer may redeem points (a link each)."""
+    open_orders = RepairOrder.objects.filter(
+        customer=customer, status__in=[RepairOrder.Status.OPEN, RepairOrder.Status.IN_PROGRESS, RepairOrder.Status.READY]
+    ).order_by("-opened_at")[:5]
+    return [order for order in open_orders if can_redeem(request.access, order.dealer_id)]
 
 
 def tier_progress(member: Member) -> dict:
