@@ -11,5 +11,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/enrol/", club.member_enrol_view, name="enrol"),
     path("repair-orders/<int:repair_order_id>/redeem/", redemption.redeem, name="redeem"),
     path("programme/", club.programme, name="programme"),
+    path("programme/campaigns/", club.campaign_add, name="campaign_add"),
     path("settlement/", settlement.settlement, name="settlement"),
 ]

@@ -1,7 +1,7 @@
 """The loyalty app's data: the owner club and its tiers (club), the points ledger (ledger); satisfaction
 surveys live in modules of their own."""
 
-from loyalty.models.club import Member, Programme, Tier
+from loyalty.models.club import EarnCampaign, Member, Programme, Tier
 from loyalty.models.ledger import (
     EntryKind,
     PendingPoints,
@@ -12,6 +12,7 @@ from loyalty.models.ledger import (
 )
 
 __all__ = [
+    "EarnCampaign",
     "EntryKind",
     "Member",
     "PendingPoints",

@@ -158,6 +158,11 @@ class PendingPoints(models.Model):
     dealer = models.ForeignKey("network.Dealer", on_delete=models.PROTECT, related_name="+")
     repair_order = models.OneToOneField("service.RepairOrder", on_delete=models.PROTECT, related_name="+")
     points = models.PositiveIntegerField(_("points"))
+    # The extra points of an OEM campaign running when the order was settled (credited as the OEM's lot).
+    campaign_points = models.PositiveIntegerField(_("campaign points"), default=0)
+    campaign = models.ForeignKey(
+        "loyalty.EarnCampaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     available_at = models.DateTimeField(_("available from"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     entry = models.OneToOneField(PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -353,8 +353,11 @@ def lots_expire(*, now: datetime | None = None, limit: int = 5000) -> int:
 
 
 @transaction.atomic
-def pending_points_record(*, member: Member, repair_order, points: int, settled_at: datetime) -> PendingPoints:
-    """Points earned on a settled repair order wait for its return window (idempotent by the order)."""
+def pending_points_record(
+    *, member: Member, repair_order, points: int, settled_at: datetime, campaign=None, campaign_points: int = 0
+) -> PendingPoints:
+    """Points earned on a settled repair order (and an OEM campaign's extra points) wait for its return
+    window (idempotent by the order)."""
     window = timedelta(days=programme_current().return_window_days)
     pending, _created = PendingPoints.objects.get_or_create(
         repair_order=repair_order,
@@ -362,6 +365,8 @@ def pending_points_record(*, member: Member, repair_order, points: int, settled_
             "member": member,
             "dealer_id": repair_order.dealer_id,
             "points": whole_points(points),
+            "campaign": campaign if campaign_points > 0 else None,
+            "campaign_points": max(campaign_points, 0),
             "available_at": settled_at + window,
         },
     )
@@ -400,6 +405,18 @@ def pending_points_release(*, now: datetime | None = None, limit: int = 5000) ->
                 idempotency_key=f"service:repair_order:{pending.repair_order_id}",
                 occurred_at=pending.available_at,
             )
+            if pending.campaign_points:
+                points_earn(
+                    member=member,
+                    points=pending.campaign_points,
+                    source=EarnSource.CAMPAIGN,
+                    dealer=pending.dealer,
+                    funded_by=Funder.OEM,
+                    repair_order=pending.repair_order,
+                    reason=pending.campaign.name if pending.campaign_id else "",
+                    idempotency_key=f"service:repair_order:{pending.repair_order_id}:campaign",
+                    occurred_at=pending.available_at,
+                )
             PendingPoints.objects.filter(id=pending.id).update(status=PendingPoints.Status.CREDITED, entry=entry)
             credited += 1
     return credited

@@ -122,6 +122,7 @@ def test_the_programme_is_the_oem_admins(world):
     url = reverse("loyalty:programme")
     check(world, url, {"oem_admin"})
     check(world, url, {"oem_admin"}, method="post", data={"delivery_points": "1"}, allowed_status=400)  # incomplete form
+    check(world, reverse("loyalty:campaign_add"), {"oem_admin"}, method="post", data={"name": "x"}, allowed_status=400)
 
 
 def test_the_settlement_is_the_oems(world):

@@ -162,3 +162,20 @@ def test_the_settlement_says_which_dealer_owes_which(client, club):
     assert "Hangzhou Aurora 4S" in export.content.decode("utf-8-sig")
     client.force_login(club["manager"])
     assert client.get(reverse("loyalty:settlement")).status_code == 404
+
+
+def test_the_oem_admin_adds_a_campaign_and_bad_dates_are_refused_beside_the_field(client, club):
+    from loyalty.models import EarnCampaign
+
+    client.force_login(staff(Role.OEM_ADMIN))
+    url = reverse("loyalty:campaign_add")
+    good = {"name": "Spring double points", "starts_on": "2027-03-01", "ends_on": "2027-03-31", "multiplier": "2"}
+    assert client.post(url, good).status_code == 302
+    bad = client.post(url, {**good, "ends_on": "2027-02-01", "multiplier": "1"})
+    assert bad.status_code == 400
+    errors = bad.context["campaign_form"].errors
+    assert set(errors) == {"ends_on", "multiplier"}
+    with everything():
+        assert list(EarnCampaign.objects.values_list("name", flat=True)) == ["Spring double points"]
+    client.force_login(club["manager"])
+    assert client.post(url, good).status_code == 404

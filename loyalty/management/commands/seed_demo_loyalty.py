@@ -19,7 +19,7 @@ from django.utils import timezone
 from crm.core.scope import network_wide
 from crm.customers.models import Consent, Customer, CustomerDealer, Vehicle
 from crm.network.models import Dealer, Role, RoleAssignment
-from loyalty.models import Member, Programme, Tier
+from loyalty.models import EarnCampaign, Member, Programme, Tier
 from loyalty.models.ledger import EarnSource
 from loyalty.services.club import member_enrol, member_tier_evaluate
 from loyalty.services.earning import earn_on_repair_order_settled
@@ -65,6 +65,15 @@ class Command(BaseCommand):
                         "earn_multiplier": Decimal(multiplier), "service_discount_percent": Decimal(discount),
                     },
                 )  # fmt: skip
+            today = timezone.localdate()
+            EarnCampaign.objects.get_or_create(
+                name="Spring Festival double points / 春节双倍积分",
+                defaults={
+                    "starts_on": today.replace(day=1),
+                    "ends_on": today.replace(day=1) + timedelta(days=60),
+                    "multiplier": Decimal("2"),
+                },
+            )
             members = {code: self._members(dealer) for code, dealer in dealers.items()}
             now = timezone.now()
             for code, dealer in dealers.items():
