@@ -71,3 +71,9 @@ class RedemptionTooLarge(ApplicationError):
     status = 409
     field = "points"
     default_message = _("The discount would be larger than what the customer pays on this repair order.")
+
+
+class NoTierDiscount(ApplicationError):
+    code = "no_tier_discount"
+    status = 409
+    default_message = _("The member's tier has no service discount.")

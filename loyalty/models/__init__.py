@@ -9,6 +9,7 @@ from loyalty.models.ledger import (
     PointsEntry,
     PointsLot,
     Redemption,
+    TierDiscount,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Programme",
     "Redemption",
     "Tier",
+    "TierDiscount",
 ]

@@ -116,6 +116,9 @@ def test_redeeming_is_for_the_dealers_workshop(world):
     check(world, url, workshop, method="post", data={"points": "100", "request_key": "k"}, allowed_status=302)
     with everything():
         assert Redemption.objects.count() == 1  # one form, sent by three people: redeemed once
+    # No tier, no discount: the workshop is told so (a redirect with the message), others get a 404.
+    check(world, reverse("loyalty:tier_discount", args=[world["repair_order"].id]), workshop, method="post",
+          allowed_status=302)  # fmt: skip
 
 
 def test_the_programme_is_the_oem_admins(world):
