@@ -74,6 +74,7 @@ seed: db
 	$(MANAGE) seed_demo_dealers
 	$(MANAGE) seed_demo_audits
 	$(MANAGE) seed_demo_service_care
+	$(MANAGE) seed_demo_loyalty
 	$(MANAGE) seed_demo_surveys
 	$(MANAGE) facts_rederive  # dl-figures: the dealers' daily facts of the demo's history
 

@@ -106,3 +106,7 @@ class QuestionnaireInvalid(ApplicationError):
     code = "questionnaire_invalid"
     status = 400
     default_message = _("The questionnaire could not be saved.")
+class NoTierDiscount(ApplicationError):
+    code = "no_tier_discount"
+    status = 409
+    default_message = _("The member's tier has no service discount.")

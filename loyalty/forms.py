@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import BootstrapFormMixin
-from loyalty.models import Programme, SurveyKind, SurveyQuestion, Tier
+from loyalty.models import EarnCampaign, Programme, SurveyKind, SurveyQuestion, Tier
 from loyalty.selectors.surveys import GROUPINGS, StatisticsFilters, statistics_dealer_choices
 from loyalty.services.club import PROGRAMME_FIELDS, TIER_FIELDS
 
@@ -150,3 +150,18 @@ class QuestionForm(BootstrapFormMixin, forms.Form):
             en, _bar, zh = line.partition("|")
             parsed.append({"en": en.strip()[:100], "zh": zh.strip()[:100]})
         return parsed
+class EarnCampaignForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = EarnCampaign
+        fields = ("name", "starts_on", "ends_on", "multiplier")
+        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The last day comes after the first."))
+        multiplier = cleaned.get("multiplier")
+        if multiplier is not None and not 1 < multiplier <= 10:
+            self.add_error("multiplier", _("More than 1 and at most 10."))
+        return cleaned

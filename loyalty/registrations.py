@@ -15,6 +15,7 @@ questionnaire builder join the header; SSI, CSI, NPS and the response rate join 
 
 from datetime import date
 
+from django import forms
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -28,15 +29,19 @@ from crm.core.key_figures import (
     figure_register,
     measure_register,
     ratio,
+    total_of,
 )
 from crm.core.navigation import NavEntry, in_namespace, nav_register
 from crm.customers.panels import CustomerPanel, panel_register
+from crm.messaging.registry import CareTrigger, SegmentFilter, care_trigger_register, segment_filter_register
 from crm.network.models import Dealer
 from crm.timeline.registry import subscribe
 from leads.events import LEAD_DELIVERED
 from loyalty import permissions
-from loyalty.events import SURVEY_ANSWERED, SURVEY_SENT
+from loyalty.events import MEMBER_JOINED, SURVEY_ANSWERED, SURVEY_SENT
+from loyalty.models import Tier
 from loyalty.permissions import can_configure_programme, can_read_loyalty, can_see_settlement
+from loyalty.selectors import figures, segments
 from loyalty.selectors import surveys as survey_selectors
 from loyalty.services.earning import earn_on_delivery, earn_on_repair_order_settled
 from loyalty.services.redemption import redemptions_release
@@ -83,13 +88,13 @@ def customer_panel_context(request, customer) -> dict | None:
     the sign-up form when the viewer works at a dealer that knows the customer."""
     from loyalty.forms import EnrolForm
     from loyalty.selectors.club import member_for
-    from loyalty.views.club import enrol_dealer, member_summary
+    from loyalty.views.club import enrol_dealer, member_summary, redeemable_repair_orders
 
     if not can_read_loyalty(request.access):
         return None
     member = member_for(customer_id=customer.id)
     if member is not None:
-        return member_summary(member)
+        return {**member_summary(member), "redeemable": redeemable_repair_orders(request, customer)}
     dealer = enrol_dealer(request, customer)
     if dealer is None:
         return None
@@ -276,4 +281,166 @@ figure_register(
         rows_url=_statistics_url(""),
         is_scorable=False,
     ),
+)
+# --- Key figures ---------------------------------------------------------------------------------------------
+
+
+def _distinct_count(code: str):
+    def combine(totals):
+        members = set(totals[code])
+        return FigureValue(len(members), len(members), None)
+
+    return combine
+
+
+measure_register(
+    Measure("loyalty.points_issued", MeasureKind.SUM, figures.points_issued),
+    Measure("loyalty.points_redeemed", MeasureKind.SUM, figures.points_redeemed),
+    Measure("loyalty.active_member_ids", MeasureKind.VALUES, figures.active_member_ids),
+    Measure("loyalty.members_joined", MeasureKind.COUNT, figures.members_joined, changed_by=(MEMBER_JOINED,)),
+    Measure("loyalty.deliveries", MeasureKind.COUNT, figures.deliveries, changed_by=(LEAD_DELIVERED,)),
+    Measure("loyalty.loyal_deliveries", MeasureKind.COUNT, figures.loyal_deliveries, changed_by=(LEAD_DELIVERED,)),
+)
+figure_register(
+    KeyFigure(
+        code="loyalty.loyalty_index",
+        owner="loyalty",
+        label=_("Loyalty index"),
+        unit=Unit.PERCENT,
+        higher_is_better=True,
+        definition=_(
+            "Share of the period's deliveries that went to an owner who already had a car, or came through an "
+            "owner's referral."
+        ),
+        measures=("loyalty.loyal_deliveries", "loyalty.deliveries"),
+        combine=ratio("loyalty.loyal_deliveries", "loyalty.deliveries"),
+        group="loyalty",
+        order=10,
+    ),
+    KeyFigure(
+        code="loyalty.active_members",
+        owner="loyalty",
+        label=_("Active club members"),
+        unit=Unit.COUNT,
+        higher_is_better=True,
+        definition=_("Club members who earned or redeemed points at the dealer in the period, each counted once."),
+        measures=("loyalty.active_member_ids",),
+        combine=_distinct_count("loyalty.active_member_ids"),
+        group="loyalty",
+        order=20,
+        is_scorable=False,
+    ),
+    KeyFigure(
+        code="loyalty.new_members",
+        owner="loyalty",
+        label=_("New club members"),
+        unit=Unit.COUNT,
+        higher_is_better=True,
+        definition=_("Owners who joined the club with the dealer as home dealer in the period."),
+        measures=("loyalty.members_joined",),
+        combine=total_of("loyalty.members_joined"),
+        group="loyalty",
+        order=30,
+        is_scorable=False,
+    ),
+    KeyFigure(
+        code="loyalty.points_issued",
+        owner="loyalty",
+        label=_("Points issued"),
+        unit=Unit.COUNT,
+        higher_is_better=True,
+        definition=_("Points members earned at the dealer in the period (what the programme now owes them)."),
+        measures=("loyalty.points_issued",),
+        combine=total_of("loyalty.points_issued"),
+        group="loyalty",
+        order=40,
+        is_scorable=False,
+    ),
+    KeyFigure(
+        code="loyalty.points_redeemed",
+        owner="loyalty",
+        label=_("Points redeemed"),
+        unit=Unit.COUNT,
+        higher_is_better=True,
+        definition=_("Points members spent at the dealer in the period, net of redemptions released."),
+        measures=("loyalty.points_redeemed",),
+        combine=total_of("loyalty.points_redeemed"),
+        group="loyalty",
+        order=50,
+        is_scorable=False,
+    ),
+)
+
+
+# --- Messaging: segment filters and the "points expiring soon" care occasion ---------------------------------
+
+
+def _tier_choices():
+    return [(tier.code, tier.display_name) for tier in Tier.objects.order_by("rank")]
+
+
+def _by_tier(customers, value, dealer_id):
+    allowed = {code for code, _label in _tier_choices()}
+    codes = [str(v) for v in (value if isinstance(value, list | tuple) else [value]) if str(v) in allowed]
+    return segments.by_tier(customers, codes) if codes else customers.none()
+
+
+def _whole_number(value, *, low: int, high: int) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def _by_balance(customers, value, dealer_id):
+    points = _whole_number(value, low=0, high=100_000_000)
+    return segments.by_balance_at_least(customers, points) if points is not None else customers.none()
+
+
+def _by_expiring(customers, value, dealer_id):
+    days = _whole_number(value, low=1, high=366)
+    return segments.by_expiring_within(customers, days) if days is not None else customers.none()
+
+
+segment_filter_register(
+    SegmentFilter(
+        key="loyalty_tier",
+        label=_("Club tier"),
+        field=lambda: forms.MultipleChoiceField(
+            label=_("Club tier"), required=False, choices=_tier_choices(), widget=forms.CheckboxSelectMultiple
+        ),
+        apply=_by_tier,
+        group="loyalty",
+        order=400,
+    )
+)
+segment_filter_register(
+    SegmentFilter(
+        key="loyalty_balance_at_least",
+        label=_("Points balance at least"),
+        field=lambda: forms.IntegerField(label=_("Points balance at least"), required=False, min_value=0),
+        apply=_by_balance,
+        group="loyalty",
+        order=410,
+    )
+)
+segment_filter_register(
+    SegmentFilter(
+        key="loyalty_expiring_within_days",
+        label=_("Points expiring within (days)"),
+        field=lambda: forms.IntegerField(
+            label=_("Points expiring within (days)"), required=False, min_value=1, max_value=366
+        ),
+        apply=_by_expiring,
+        group="loyalty",
+        order=420,
+    )
+)
+care_trigger_register(
+    CareTrigger(
+        key="points_expiring",
+        label=_("Points expiring in 30 days"),
+        due=segments.expiring_on_reminder_day,
+    )
 )

@@ -25,7 +25,9 @@ urlpatterns = [
     path("members/<int:member_id>/statement/", club.member_statement, name="statement"),
     path("customers/<int:customer_id>/enrol/", club.member_enrol_view, name="enrol"),
     path("repair-orders/<int:repair_order_id>/redeem/", redemption.redeem, name="redeem"),
+    path("repair-orders/<int:repair_order_id>/tier-discount/", redemption.tier_discount, name="tier_discount"),
     path("programme/", club.programme, name="programme"),
+    path("programme/campaigns/", club.campaign_add, name="campaign_add"),
     path("settlement/", settlement.settlement, name="settlement"),
     path("surveys/", include((survey_patterns, "surveys"))),
 ]

@@ -296,6 +296,8 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("notification_id",): one_argument("notification_id", lambda: varied(Notification.objects.all())),
     ("questionnaire_id",): one_argument("questionnaire_id", lambda: varied(Questionnaire.objects.all())),
     ("verdict_id",): one_argument("verdict_id", lambda: varied(LostVerdict.objects.all(), "status")),
+    # loyalty (ly-points): members of every tier, and repair orders open and settled.
+    ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all(), "tier")),
     ("pk",): api_object,
     ("object_id",): admin_object,
     ("id",): lambda route, user: (
@@ -333,7 +335,6 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all(), "content_type")),
     ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "is_logged")),
     # The owner club and the surveys.
-    ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all())),
     ("invitation_id",): one_argument("invitation_id", lambda: varied(SurveyInvitation.objects.all(), "status", "kind")),
     ("version_id",): one_argument("version_id", lambda: varied(QuestionnaireVersion.objects.all(), "status")),
     ("question_id",): one_argument("question_id", lambda: varied(SurveyQuestion.objects.all())),

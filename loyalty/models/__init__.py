@@ -4,7 +4,7 @@ surveys live in modules of their own.
 Loyalty's data, one module per feature area (the club and points, satisfaction surveys).
 """
 
-from loyalty.models.club import Member, Programme, Tier
+from loyalty.models.club import EarnCampaign, Member, Programme, Tier
 from loyalty.models.ledger import (
     EntryKind,
     PendingPoints,
@@ -12,6 +12,7 @@ from loyalty.models.ledger import (
     PointsEntry,
     PointsLot,
     Redemption,
+    TierDiscount,
 )
 from loyalty.models.surveys import (
     Questionnaire,
@@ -24,6 +25,7 @@ from loyalty.models.surveys import (
 )
 
 __all__ = [
+    "EarnCampaign",
     "EntryKind",
     "Member",
     "PendingPoints",
@@ -40,4 +42,5 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "Tier",
+    "TierDiscount",
 ]

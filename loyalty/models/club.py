@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +50,31 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return str(_("Loyalty programme"))
+
+
+class EarnCampaign(models.Model):
+    """An OEM campaign: between two days, service and delivery points are multiplied; the extra points are the
+    OEM's (funded by it in the settlement), credited as a lot of their own."""
+
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    multiplier = models.DecimalField(_("points multiplier"), max_digits=4, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        verbose_name = _("earn campaign")
+        verbose_name_plural = _("earn campaigns")
+        constraints = [
+            models.CheckConstraint(name="earn_campaign_days_in_order", condition=Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="earn_campaign_multiplier_range", condition=Q(multiplier__gt=1, multiplier__lte=10)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Tier(models.Model):

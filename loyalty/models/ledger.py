@@ -158,6 +158,11 @@ class PendingPoints(models.Model):
     dealer = models.ForeignKey("network.Dealer", on_delete=models.PROTECT, related_name="+")
     repair_order = models.OneToOneField("service.RepairOrder", on_delete=models.PROTECT, related_name="+")
     points = models.PositiveIntegerField(_("points"))
+    # The extra points of an OEM campaign running when the order was settled (credited as the OEM's lot).
+    campaign_points = models.PositiveIntegerField(_("campaign points"), default=0)
+    campaign = models.ForeignKey(
+        "loyalty.EarnCampaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     available_at = models.DateTimeField(_("available from"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     entry = models.OneToOneField(PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -220,3 +225,25 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} ({self.status})"
+
+
+class TierDiscount(models.Model):
+    """A tier's service discount applied to a repair order: at most once per order (a discount line through
+    service's own service)."""
+
+    repair_order = models.OneToOneField("service.RepairOrder", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("loyalty.Member", on_delete=models.PROTECT, related_name="tier_discounts")
+    tier = models.ForeignKey("loyalty.Tier", on_delete=models.PROTECT, related_name="+")
+    percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2)
+    amount = models.DecimalField(_("discount (yuan)"), max_digits=12, decimal_places=2)
+    charge_line_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier discount")
+        verbose_name_plural = _("tier discounts")
+        constraints = [models.CheckConstraint(name="tier_discount_positive", condition=Q(amount__gt=0, percent__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.percent} % ({self.amount})"

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from crm.network.models import Dealer
-from loyalty.models import EntryKind, Member, PointsAllocation, PointsEntry, PointsLot
+from loyalty.models import EntryKind, Member, PendingPoints, PointsAllocation, PointsEntry, PointsLot
 from loyalty.selectors.club import add_months, programme_current
 from loyalty.selectors.ledger import entries_between, total_before
 
@@ -108,3 +109,29 @@ def settlement_for(*, month: date) -> list[SettlementRow]:
             )
         merged[key] = row
     return sorted(merged.values(), key=lambda r: (r.payer_dealer_id is not None, r.payer, r.payee))
+
+
+@dataclass(frozen=True)
+class Liability:
+    points: int
+    amount: Decimal
+    pending: int
+    members: int
+
+
+def liability_now() -> Liability:
+    """What the programme owes members right now (points in unexpired lots, at the current point value),
+    plus the points still pending, over the members the viewer may see."""
+    points = (
+        PointsLot.objects.filter(remaining__gt=0, expires_at__gt=timezone.now()).aggregate(total=Sum("remaining"))[
+            "total"
+        ]
+        or 0
+    )
+    pending = PendingPoints.objects.filter(status=PendingPoints.Status.PENDING).aggregate(total=Sum("points"))
+    return Liability(
+        points=points,
+        amount=(Decimal(points) * programme_current().point_value).quantize(CENT, rounding=ROUND_HALF_UP),
+        pending=pending["total"] or 0,
+        members=Member.objects.count(),
+    )

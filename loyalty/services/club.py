@@ -17,7 +17,7 @@ from crm.network.access import access_for
 from crm.timeline.services import event_record
 from loyalty import events
 from loyalty.exceptions import AlreadyMember, ConsentRequired
-from loyalty.models import Member, PointsEntry, Programme, Tier
+from loyalty.models import EarnCampaign, Member, PointsEntry, Programme, Tier
 from loyalty.permissions import can_configure_programme, can_enrol, require
 from loyalty.selectors.club import add_months, programme_current
 
@@ -192,3 +192,13 @@ def tier_update(*, tier: Tier, by, **values) -> Tier:
     Tier.objects.filter(id=tier.id).update(**values)
     tier.refresh_from_db()
     return tier
+
+
+@transaction.atomic
+def earn_campaign_create(*, by, name: str, starts_on: date, ends_on: date, multiplier) -> EarnCampaign:
+    """An OEM campaign multiplying service and delivery points between two days (the extra is OEM-funded)."""
+    require(can_configure_programme(access_for(by)))
+    campaign = EarnCampaign(name=name.strip()[:100], starts_on=starts_on, ends_on=ends_on, multiplier=multiplier)
+    campaign.full_clean()
+    campaign.save()
+    return campaign

@@ -110,7 +110,8 @@ def _plan(
 ) -> list[_Take]:
     """Which unexpired lots a debit of `points` draws from, nearest expiry first; InsufficientPoints else
     (or, when `partial`, as much as there is)."""
-    lots = PointsLot.objects.filter(member=member, remaining__gt=0, expires_at__gt=now)
+    # A lot is spendable from when it was earned (an import or the demo may record a debit in the past).
+    lots = PointsLot.objects.filter(member=member, remaining__gt=0, expires_at__gt=now, entry__occurred_at__lte=now)
     if excluding is not None:
         lots = lots.exclude(id=excluding)
     plan, still = [], points
@@ -178,10 +179,19 @@ def points_earn(
 
 @transaction.atomic
 def points_redeem(
-    *, member: Member, points: int, idempotency_key: str, dealer=None, by=None, repair_order=None, reason: str = ""
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    dealer=None,
+    by=None,
+    repair_order=None,
+    reason: str = "",
+    occurred_at: datetime | None = None,
 ) -> PointsEntry:
-    """Spend `points` from the member's unexpired lots, nearest expiry first. Raises InsufficientPoints (and
-    writes nothing) when the balance does not cover it. Idempotent by key."""
+    """Spend `points` from the member's lots unexpired at `occurred_at` (now; an import or the demo may
+    record an earlier time), nearest expiry first. Raises InsufficientPoints (and writes nothing) when the
+    balance does not cover it. Idempotent by key."""
     member = member_lock(member.id)
     existing = _existing(idempotency_key, member)
     if existing is not None:
@@ -189,7 +199,7 @@ def points_redeem(
     return _debit(
         member,
         points=whole_points(points),
-        now=timezone.now(),
+        now=occurred_at or timezone.now(),
         kind=EntryKind.REDEEM,
         source=EarnSource.REDEMPTION,
         dealer=dealer,
@@ -343,8 +353,11 @@ def lots_expire(*, now: datetime | None = None, limit: int = 5000) -> int:
 
 
 @transaction.atomic
-def pending_points_record(*, member: Member, repair_order, points: int, settled_at: datetime) -> PendingPoints:
-    """Points earned on a settled repair order wait for its return window (idempotent by the order)."""
+def pending_points_record(
+    *, member: Member, repair_order, points: int, settled_at: datetime, campaign=None, campaign_points: int = 0
+) -> PendingPoints:
+    """Points earned on a settled repair order (and an OEM campaign's extra points) wait for its return
+    window (idempotent by the order)."""
     window = timedelta(days=programme_current().return_window_days)
     pending, _created = PendingPoints.objects.get_or_create(
         repair_order=repair_order,
@@ -352,6 +365,8 @@ def pending_points_record(*, member: Member, repair_order, points: int, settled_
             "member": member,
             "dealer_id": repair_order.dealer_id,
             "points": whole_points(points),
+            "campaign": campaign if campaign_points > 0 else None,
+            "campaign_points": max(campaign_points, 0),
             "available_at": settled_at + window,
         },
     )
@@ -390,6 +405,18 @@ def pending_points_release(*, now: datetime | None = None, limit: int = 5000) ->
                 idempotency_key=f"service:repair_order:{pending.repair_order_id}",
                 occurred_at=pending.available_at,
             )
+            if pending.campaign_points:
+                points_earn(
+                    member=member,
+                    points=pending.campaign_points,
+                    source=EarnSource.CAMPAIGN,
+                    dealer=pending.dealer,
+                    funded_by=Funder.OEM,
+                    repair_order=pending.repair_order,
+                    reason=pending.campaign.name if pending.campaign_id else "",
+                    idempotency_key=f"service:repair_order:{pending.repair_order_id}:campaign",
+                    occurred_at=pending.available_at,
+                )
             PendingPoints.objects.filter(id=pending.id).update(status=PendingPoints.Status.CREDITED, entry=entry)
             credited += 1
     return credited

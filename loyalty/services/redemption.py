@@ -10,17 +10,18 @@ returns the first redemption and writes nothing.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from crm.core.exceptions import NotFound
 from crm.network.access import access_for
-from loyalty.exceptions import NotAMember, RedemptionTooLarge, RepairOrderNotRedeemable
-from loyalty.models import Member, Redemption
+from loyalty.exceptions import NotAMember, NoTierDiscount, RedemptionTooLarge, RepairOrderNotRedeemable
+from loyalty.models import Member, Redemption, TierDiscount
 from loyalty.permissions import can_redeem, require
 from loyalty.selectors.club import programme_current
 from loyalty.services.ledger import points_redeem, points_reverse, whole_points
 from service.exceptions import DiscountTooLarge
-from service.models import ChargeLine, Job, PayType, RepairOrder
+from service.models import ChargeLine, Job, LabourLine, PartLine, PayType, RepairOrder
 from service.services.repair_orders import charge_line_add
 
 CENT = Decimal("0.01")
@@ -109,4 +110,58 @@ def redemptions_release(*, repair_order_id: int) -> int:
 def redemptions_settle(*, repair_order_id: int) -> int:
     return Redemption.objects.filter(repair_order_id=repair_order_id, status=Redemption.Status.RESERVED).update(
         status=Redemption.Status.SETTLED
+    )
+
+
+@transaction.atomic
+def tier_discount_apply(*, repair_order, by) -> TierDiscount:
+    """The member's tier service discount on what the customer pays for the order's customer-pay jobs (before
+    tax), as one discount line; at most once per order (a second call returns the first)."""
+    existing = TierDiscount.objects.filter(repair_order_id=repair_order.id).first()
+    if existing is not None:
+        return existing
+    repair_order = RepairOrder.objects.select_for_update().filter(id=repair_order.id).first()
+    if repair_order is None:
+        raise NotFound()
+    require(can_redeem(access_for(by), repair_order.dealer_id))
+    existing = TierDiscount.objects.filter(repair_order_id=repair_order.id).first()
+    if existing is not None:
+        return existing
+    member = Member.objects.select_related("tier").filter(customer_id=repair_order.customer_id).first()
+    if member is None:
+        raise NotAMember()
+    tier = member.tier
+    if tier is None or tier.service_discount_percent <= 0:
+        raise NoTierDiscount()
+    job = Job.objects.filter(repair_order=repair_order, pay_type=PayType.CUSTOMER).order_by("position", "id").first()
+    if repair_order.is_closed or job is None:
+        raise RepairOrderNotRedeemable()
+    customer_lines = Decimal(0)
+    for model in (LabourLine, PartLine):
+        customer_lines += model.objects.filter(
+            job__repair_order=repair_order, job__pay_type=PayType.CUSTOMER
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    amount = (customer_lines * tier.service_discount_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount <= 0:
+        raise RepairOrderNotRedeemable()
+    try:
+        with transaction.atomic():
+            line = charge_line_add(
+                job=job,
+                by=by,
+                amount=amount,
+                kind=ChargeLine.Kind.DISCOUNT,
+                description=_("%(tier)s member discount %(percent)s %%")
+                % {"tier": tier.display_name, "percent": tier.service_discount_percent.normalize()},
+            )
+    except DiscountTooLarge as error:
+        raise RedemptionTooLarge() from error
+    return TierDiscount.objects.create(
+        repair_order=repair_order,
+        member=member,
+        tier=tier,
+        percent=tier.service_discount_percent,
+        amount=amount,
+        charge_line_id=line.id,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
     )

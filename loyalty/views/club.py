@@ -14,13 +14,20 @@ from crm.core.http import redirect_back, service_call
 from crm.core.spreadsheets import write_csv, write_xlsx
 from crm.customers.models import Customer
 from crm.network.models import Dealer
-from loyalty.forms import EnrolForm, ProgrammeForm, TierForm
-from loyalty.models import Member, Tier
-from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, require
+from loyalty.forms import EarnCampaignForm, EnrolForm, ProgrammeForm, TierForm
+from loyalty.models import EarnCampaign, Member, Tier
+from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, can_redeem, require
 from loyalty.selectors.club import add_months, members_for, programme_current, tiers_all
 from loyalty.selectors.ledger import balance_of, expiring_within, history_of, lots_expiring, pending_of
 from loyalty.selectors.reports import parse_month, statement_for
-from loyalty.services.club import member_enrol, programme_update, qualifying_points, tier_update
+from loyalty.services.club import (
+    earn_campaign_create,
+    member_enrol,
+    programme_update,
+    qualifying_points,
+    tier_update,
+)
+from service.models import RepairOrder
 
 EXPIRING_DAYS = 90
 FORMATS = {
@@ -49,6 +56,14 @@ def enrol_dealer(request, customer) -> Dealer | None:
         if link.dealer_id in mine and can_enrol(request.access, link.dealer_id):
             return link.dealer
     return None
+
+
+def redeemable_repair_orders(request, customer) -> list:
+    """The customer's open repair orders at dealers where the viewer may redeem points (a link each)."""
+    open_orders = RepairOrder.objects.filter(
+        customer=customer, status__in=[RepairOrder.Status.OPEN, RepairOrder.Status.IN_PROGRESS, RepairOrder.Status.READY]
+    ).order_by("-opened_at")[:5]
+    return [order for order in open_orders if can_redeem(request.access, order.dealer_id)]
 
 
 def tier_progress(member: Member) -> dict:
@@ -171,8 +186,18 @@ def member_enrol_view(request, customer_id: int):
     return redirect("loyalty:member", member.id)
 
 
-def _programme_page(request, form, tier_forms, status=200):
-    return render(request, "loyalty/programme.html", {"form": form, "tier_forms": tier_forms}, status=status)
+def _programme_page(request, form, tier_forms, status=200, campaign_form=None):
+    return render(
+        request,
+        "loyalty/programme.html",
+        {
+            "form": form,
+            "tier_forms": tier_forms,
+            "campaign_form": campaign_form or EarnCampaignForm(),
+            "campaigns": list(EarnCampaign.objects.order_by("-starts_on", "id")[:20]),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -207,3 +232,24 @@ def programme(request):
     messages.success(request, _("Earn rules and tiers saved."))
     return redirect_back(request, "loyalty:programme")
 
+
+
+@login_required
+@require_POST
+def campaign_add(request):
+    if not can_configure_programme(request.access):
+        raise Http404
+    form = EarnCampaignForm(request.POST)
+    if form.is_valid():
+        _campaign, error = service_call(earn_campaign_create, form=form, by=request.user, **form.cleaned_data)
+        if error is None:
+            messages.success(request, _("Campaign saved."))
+            return redirect("loyalty:programme")
+    tiers = list(Tier.objects.order_by("rank"))
+    return _programme_page(
+        request,
+        ProgrammeForm(instance=programme_current()),
+        [TierForm(instance=t, prefix=f"tier-{t.id}") for t in tiers],
+        status=400,
+        campaign_form=form,
+    )

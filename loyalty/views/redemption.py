@@ -5,15 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.core.http import service_call
 from loyalty.forms import RedeemForm
-from loyalty.models import Member, Redemption
+from loyalty.models import Member, Redemption, TierDiscount
 from loyalty.permissions import can_redeem
 from loyalty.selectors.club import programme_current
 from loyalty.selectors.ledger import balance_of
-from loyalty.services.redemption import points_redeem_on_repair_order
+from loyalty.services.redemption import points_redeem_on_repair_order, tier_discount_apply
 from service.models import RepairOrder
 
 
@@ -58,6 +58,21 @@ def redeem(request, repair_order_id: int):
             "redemptions": list(
                 Redemption.objects.filter(repair_order=repair_order).order_by("-created_at")
             ),
+            "tier_discount": TierDiscount.objects.filter(repair_order=repair_order).first(),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def tier_discount(request, repair_order_id: int):
+    repair_order = RepairOrder.objects.filter(id=repair_order_id).first()
+    if repair_order is None or not can_redeem(request.access, repair_order.dealer_id):
+        raise Http404
+    applied, error = service_call(tier_discount_apply, repair_order=repair_order, by=request.user)
+    if error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Tier discount applied: %(amount)s yuan.") % {"amount": applied.amount})
+    return redirect("loyalty:redeem", repair_order.id)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from crm.core.spreadsheets import write_csv, write_xlsx
 from loyalty.permissions import can_see_settlement
 from loyalty.selectors.club import add_months, programme_current
-from loyalty.selectors.reports import parse_month, settlement_for
+from loyalty.selectors.reports import liability_now, parse_month, settlement_for
 from loyalty.views.club import FORMATS
 
 
@@ -29,6 +29,7 @@ def settlement(request):
             "loyalty/settlement.html",
             {
                 "rows": rows,
+                "liability": liability_now(),
                 "month": month,
                 "previous": add_months(month, -1),
                 "next": add_months(month, 1),

@@ -210,3 +210,24 @@ def test_enrolment_is_idempotent_per_customer(club):
 
     with everything(), pytest.raises(AlreadyMember):
         enrol(club["owner"], club["dealer"])
+
+
+def test_an_oem_campaign_multiplies_service_points_and_funds_the_extra(club):
+    from loyalty.models import EarnCampaign, PointsLot
+
+    settled_at = datetime(2026, 11, 1, 2, tzinfo=UTC)
+    with everything():
+        EarnCampaign.objects.create(
+            name="Double points November", starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30), multiplier=2
+        )
+    settle(repair_order_billed(club["dealer"], club["advisor"], club["owner"], labour="600"), club["advisor"],
+           settled_at=settled_at)  # fmt: skip
+    dispatch_all()
+    with everything():
+        pending = PendingPoints.objects.get()
+        assert (pending.points, pending.campaign_points) == (678, 678)
+        assert pending_points_release(now=settled_at + timedelta(days=8)) == 1
+        assert pending_points_release(now=settled_at + timedelta(days=9)) == 0
+        lots = sorted(PointsLot.objects.values_list("entry__source", "points", "funded_by"))
+    assert lots == [("campaign", 678, "oem"), ("service", 678, "dealer")]
+    assert sums(club["member"]) == (1356, 1356, 1356)

@@ -4,6 +4,7 @@ the reservation released (the points back) when the order is voided and made fin
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from crm.core.exceptions import PermissionDenied
 from loyalty.exceptions import InsufficientPoints, NotAMember, RedemptionTooLarge
@@ -93,3 +94,30 @@ def test_refusals_write_nothing(club):
         assert not Redemption.objects.exists()
         assert PointsEntry.objects.filter(kind="redeem").count() == 0
         assert not ChargeLine.objects.filter(kind=ChargeLine.Kind.DISCOUNT).exists()
+
+
+def test_a_gold_member_gets_the_tiers_service_discount_once_per_order(client, club):
+    from loyalty.models import TierDiscount
+    from loyalty.services.club import member_tier_evaluate
+    from tests.loyalty.conftest import tiers_make
+
+    tiers_make()
+    repair_order = repair_order_billed(club["dealer"], club["advisor"], club["owner"], labour="600")
+    client.force_login(club["advisor"])
+    url = reverse("loyalty:tier_discount", args=[repair_order.id])
+    client.post(url)  # silver: no discount
+    with everything():
+        assert not TierDiscount.objects.exists()
+        funded(club, points=6000)
+        member_tier_evaluate(member=club["member"])
+    for _ in range(2):
+        assert client.post(url).status_code == 302
+    with everything():
+        discount = TierDiscount.objects.get()
+        assert (discount.tier.code, discount.amount) == ("gold", Decimal("30.00"))
+        repair_order = RepairOrder.objects.get(id=repair_order.id)
+        assert repair_order.discount_total == Decimal("30.00")
+    page = client.get(reverse("loyalty:redeem", args=[repair_order.id])).content.decode()
+    assert "data-tier-discount" in page
+    client.force_login(club["seller"])
+    assert client.post(url).status_code == 404

@@ -86,6 +86,8 @@ def test_an_advisor_redeems_from_the_browser_and_a_resent_form_redeems_once(clie
     form = client.get(url)
     assert form.status_code == 200
     key = form.context["form"].initial["request_key"]
+    panel = client.get(reverse("customers:detail", args=[club["owner"].id])).content.decode()
+    assert url in panel  # the customer page's club panel links to the open order's redemption
     for _ in range(2):
         assert client.post(url, {"points": "2000", "request_key": key}).status_code == 302
     with everything():
@@ -154,7 +156,26 @@ def test_the_settlement_says_which_dealer_owes_which(client, club):
     page = client.get(reverse("loyalty:settlement"), {"month": month})
     rows = [(r.payer_dealer_id, r.payee_dealer_id, r.points, str(r.amount)) for r in page.context["rows"]]
     assert rows == [(None, other.id, 500, "5.00"), (club["dealer"].id, other.id, 3000, "30.00")]
+    liability = page.context["liability"]
+    assert (liability.points, str(liability.amount), liability.members) == (500, "5.00", 1)
     export = client.get(reverse("loyalty:settlement"), {"month": month, "format": "csv"})
     assert "Hangzhou Aurora 4S" in export.content.decode("utf-8-sig")
     client.force_login(club["manager"])
     assert client.get(reverse("loyalty:settlement")).status_code == 404
+
+
+def test_the_oem_admin_adds_a_campaign_and_bad_dates_are_refused_beside_the_field(client, club):
+    from loyalty.models import EarnCampaign
+
+    client.force_login(staff(Role.OEM_ADMIN))
+    url = reverse("loyalty:campaign_add")
+    good = {"name": "Spring double points", "starts_on": "2027-03-01", "ends_on": "2027-03-31", "multiplier": "2"}
+    assert client.post(url, good).status_code == 302
+    bad = client.post(url, {**good, "ends_on": "2027-02-01", "multiplier": "1"})
+    assert bad.status_code == 400
+    errors = bad.context["campaign_form"].errors
+    assert set(errors) == {"ends_on", "multiplier"}
+    with everything():
+        assert list(EarnCampaign.objects.values_list("name", flat=True)) == ["Spring double points"]
+    client.force_login(club["manager"])
+    assert client.post(url, good).status_code == 404
