@@ -70,7 +70,7 @@ KNOWN_UNFILLABLE = {
 
 
 # Pages for people who are not signed in (a customer following a link in a message).
-PUBLIC_ROUTES = {"messaging:unsubscribe"}
+PUBLIC_ROUTES = {"messaging:unsubscribe", "loyalty:surveys:answer"}
 
 
 # --- the demo, once ----------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def demo(django_db_setup, django_db_blocker):
     """The demo data of `make run`, in one transaction rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.monotonic()
-        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging"):
+        for command in ("seed_demo", "seed_demo_leads", "seed_demo_messaging", "seed_demo_surveys"):
             call_command(command, stdout=StringIO())
         yield {"seconds": time.monotonic() - started}
         transaction.set_rollback(True)
@@ -223,7 +223,19 @@ def string_token(route: Route, user) -> list[dict]:
         return [{"token": unsubscribe_token(key)} for key in keys] + [{"token": "forged"}]
     if route.name and route.name.startswith("leads_imports:"):
         return import_upload(route, user)
+    if route.name == "loyalty:surveys:answer":
+        return survey_links()
     return []
+
+
+def survey_links() -> list[dict]:
+    """Links of invitations of every state (open, answered, expired, not sent), and a forged one."""
+    from loyalty.models import SurveyInvitation
+    from loyalty.services.surveys import survey_token
+
+    with network_wide(reason="test: survey links carry invitations of any dealer"):
+        rows = SurveyInvitation.objects.filter(id__in=varied(SurveyInvitation.objects.all(), "status"))
+        return [{"token": survey_token(invitation)} for invitation in rows] + [{"token": "forged"}]
 
 
 # The table: a route's keyword arguments (sorted) -> the values to try, from the rows `user` can see.
@@ -256,6 +268,9 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("notification_id",): one_argument("notification_id", lambda: varied(Notification.objects.all())),
     ("questionnaire_id",): one_argument("questionnaire_id", lambda: varied(Questionnaire.objects.all())),
     ("verdict_id",): one_argument("verdict_id", lambda: varied(LostVerdict.objects.all(), "status")),
+    ("invitation_id",): one_argument("invitation_id", lambda: survey_rows("invitation")),
+    ("version_id",): one_argument("version_id", lambda: survey_rows("version")),
+    ("question_id",): one_argument("question_id", lambda: survey_rows("question")),
     ("pk",): api_object,
     ("object_id",): admin_object,
     ("id",): lambda route, user: (
@@ -263,6 +278,16 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ),
     ("token",): string_token,
 }
+
+
+def survey_rows(what: str) -> list[int]:
+    from loyalty.models import QuestionnaireVersion, SurveyInvitation, SurveyQuestion
+
+    if what == "invitation":
+        return varied(SurveyInvitation.objects.all(), "status", "kind")
+    if what == "version":
+        return varied(QuestionnaireVersion.objects.all(), "status")
+    return varied(SurveyQuestion.objects.all(), "type")
 
 
 # What a user types into a search field, by the field's name: values from the demo rows `user` can see,

@@ -25,6 +25,7 @@ from leads.events import LEAD_DELIVERED
 from leads.models import Lead
 from loyalty.exceptions import QuestionnaireFrozen, SurveyAlreadyAnswered, SurveyAnswersInvalid, SurveyExpired
 from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion, SurveyResponse
+from loyalty.services import questionnaires
 from loyalty.services import surveys as services
 from service import services as workshop_services
 from tests.factories import VehicleFactory, consent_give, customer_with, walk_in
@@ -59,7 +60,7 @@ def form_data(invitation, *, nps=None, scale=None, text=None) -> dict:
 def test_a_published_version_is_frozen_even_for_raw_writes(survey_world):
     version = survey_world["csi"]
     with pytest.raises(QuestionnaireFrozen):
-        services.question_add(
+        questionnaires.question_add(
             by=survey_world["admin"], version=version, type="text", text_en="New?", text_zh="新？"
         )
     question = version.questions.first()
@@ -71,17 +72,17 @@ def test_a_published_version_is_frozen_even_for_raw_writes(survey_world):
 def test_a_new_draft_copies_the_questions_and_invitations_keep_their_version(survey_world):
     admin = survey_world["admin"]
     sent = invite(survey_world)
-    draft = services.version_draft_from(by=admin, version=survey_world["csi"])
+    draft = questionnaires.version_draft_from(by=admin, version=survey_world["csi"])
     assert draft.number == 2 and draft.questions.count() == 4
-    services.question_add(by=admin, version=draft, type="text", text_en="New?", text_zh="新？")
-    services.version_publish(by=admin, version=draft)
+    questionnaires.question_add(by=admin, version=draft, type="text", text_en="New?", text_zh="新？")
+    questionnaires.version_publish(by=admin, version=draft)
     later = invite(survey_world, customer=customer_with(survey_world["dealer"]))
     assert (sent.version_id, later.version_id) == (survey_world["csi"].id, draft.id)
 
 
 def test_only_the_oem_admin_builds_questionnaires(survey_world):
     with pytest.raises(PermissionDenied):
-        services.questionnaire_create(by=survey_world["manager"], kind="csi", name_en="x", name_zh="x")
+        questionnaires.questionnaire_create(by=survey_world["manager"], kind="csi", name_en="x", name_zh="x")
 
 
 # --- Invitations from the timeline ----------------------------------------------------------------------
@@ -335,3 +336,33 @@ def test_without_the_complaints_service_a_low_response_stays_due(survey_world, m
     assert response.complaint_due_at is not None and response.complaint_id is None
     with network_wide(reason="test"), pytest.raises(IntegrityError), transaction.atomic():
         SurveyResponse.objects.filter(id=response.id).update(complaint_due_at=None, complaint_id=5)
+
+
+def test_the_oem_admin_builds_and_publishes_a_questionnaire_through_the_pages(survey_world):
+    client = Client()
+    client.force_login(survey_world["admin"])
+    created = client.post(
+        reverse("loyalty:surveys:questionnaire_new"), {"kind": "nps", "name_en": "Brand NPS", "name_zh": "品牌推荐"}
+    )
+    assert created.status_code == 302
+    version_url = created["Location"]
+    refused = client.post(
+        version_url, {"action": "add", "type": "scale", "text_en": "Rate", "text_zh": "评分", "scale_min": "5"}
+    )
+    assert refused.status_code == 400 and "at most 10 steps apart" in refused.content.decode()
+    assert client.post(
+        version_url, {"action": "add", "type": "nps", "text_en": "Recommend?", "text_zh": "推荐吗？"}
+    ).status_code == 302
+    assert client.post(
+        version_url,
+        {"action": "add", "type": "single", "text_en": "Why?", "text_zh": "为什么？", "choices": "Price | 价格\nCar | 车"},
+    ).status_code == 302
+    assert client.post(version_url, {"action": "publish"}).status_code == 302
+    assert client.post(version_url, {"action": "activate"}).status_code == 302
+    customer = customer_with(survey_world["dealer"])
+    with network_wide(reason="test"):
+        invitation = services.invitation_create(kind="nps", dealer_id=survey_world["dealer"].id, customer_id=customer.id)
+        choices = invitation.version.questions.get(type="single").choices
+    assert [c["zh"] for c in choices] == ["价格", "车"]
+    page = client.get(version_url)
+    assert "frozen" in page.content.decode() or "冻结" in page.content.decode()
