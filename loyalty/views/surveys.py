@@ -198,13 +198,14 @@ def call_back(request, invitation_id: int):
 def _statistics(request):
     if not permissions.can_see_survey_statistics(request.access):
         raise Http404
-    form = StatisticsFilterForm(request.GET or None, user=request.user)
+    form = StatisticsFilterForm(request.GET, user=request.user)
     refused = None
-    if request.GET and not form.is_valid():
-        refused = form
-        form = StatisticsFilterForm({}, user=request.user)
-    if not form.is_bound:
-        form = StatisticsFilterForm({}, user=request.user)
+    if not form.is_valid():
+        refused, form = form, StatisticsFilterForm({}, user=request.user)
+        form.is_valid()
+    # The page shows the period it used, the defaults included.
+    shown = dict(form.data.items()) | {key: str(form.cleaned_data[key]) for key in ("date_from", "date_to")}
+    form = StatisticsFilterForm(shown, user=request.user)
     form.is_valid()
     try:
         statistics = selectors.survey_statistics(
