@@ -4,12 +4,13 @@ the fatigue rule, staff contact changes flagged, one reminder, call-back entry, 
 response."""
 
 import sys
+import threading
 import types
 from datetime import timedelta
 
 import pghistory
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -366,3 +367,42 @@ def test_the_oem_admin_builds_and_publishes_a_questionnaire_through_the_pages(su
     assert [c["zh"] for c in choices] == ["价格", "车"]
     page = client.get(version_url)
     assert "frozen" in page.content.decode() or "冻结" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_make_one_response_and_one_409(survey_world):
+    invitation = invite(survey_world)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def submit(score: int) -> None:
+        try:
+            barrier.wait()
+            answer(invitation, nps=score, at=timezone.now())
+            outcomes.append("saved")
+        except SurveyAlreadyAnswered:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(score,)) for score in (2, 10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "saved"]
+    with network_wide(reason="test check"):
+        assert SurveyResponse.objects.filter(invitation=invitation).count() == 1
+
+
+def test_the_call_back_list_query_count_does_not_grow_with_rows(survey_world, django_assert_max_num_queries):
+    client = Client()
+    client.force_login(survey_world["agent"])
+    url = reverse("loyalty:surveys:invitations")
+    invite(survey_world)
+    with django_assert_max_num_queries(20) as first:
+        assert client.get(url).status_code == 200
+    for _ in range(8):
+        invite(survey_world, customer=customer_with(survey_world["dealer"]), advisor_id=survey_world["advisor"].id)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("Record answers") == 9
