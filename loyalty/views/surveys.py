@@ -128,8 +128,13 @@ def invitations(request):
     if not permissions.can_list_survey_invitations(request.access):
         raise Http404
     status = request.GET.get("status", "open")
+    flagged = request.GET.get("flagged") == "1"
     rows = selectors.invitations_for_user(
-        user=request.user, status=status, kind=request.GET.get("kind", ""), open_only=status == "open"
+        user=request.user,
+        status=status,
+        kind=request.GET.get("kind", ""),
+        open_only=status == "open",
+        flagged_only=flagged,
     )
     page = Paginator(rows, selectors.INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     access = access_for(request.user)
@@ -145,7 +150,8 @@ def invitations(request):
             "page": page,
             "status": status,
             "kind": request.GET.get("kind", ""),
-            "statuses": [("open", _("To call")), *SurveyInvitation.Status.choices],
+            "flagged": flagged,
+            "statuses": [("open", _("To call")), *SurveyInvitation.Status.choices, ("all", _("All"))],
             "kinds": SurveyKind.choices,
         },
     )

@@ -176,6 +176,11 @@ def test_a_contact_changed_by_staff_shortly_before_is_flagged(survey_world, sett
     assert flagged.contact_changed_at is not None
     assert flagged.contact_changed_by_id == survey_world["seller"].id
     assert flagged.status == Status.SENT  # still sent: the flag is for the reviewer, not a block
+    client = Client()
+    client.force_login(survey_world["manager"])
+    listed = client.get(reverse("loyalty:surveys:invitations"), {"status": "all", "flagged": "1"})
+    assert listed.status_code == 200 and listed.context["page"].object_list[0].id == flagged.id
+    assert len(listed.context["page"].object_list) == 1
 
 
 # --- The public link -----------------------------------------------------------------------------------
