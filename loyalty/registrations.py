@@ -207,6 +207,7 @@ _SURVEY_EVENTS = (SURVEY_SENT, SURVEY_ANSWERED)
 measure_register(
     Measure("survey_delivered", MeasureKind.COUNT, survey_selectors.measure_delivered, _SURVEY_EVENTS),
     Measure("survey_responses", MeasureKind.COUNT, survey_selectors.measure_responses, _SURVEY_EVENTS),
+    Measure("survey_low_responses", MeasureKind.COUNT, survey_selectors.measure_low_responses, _SURVEY_EVENTS),
     Measure("survey_nps_answers", MeasureKind.COUNT, survey_selectors.measure_nps_answers, _SURVEY_EVENTS),
     Measure("survey_nps_promoters", MeasureKind.COUNT, survey_selectors.measure_nps_promoters, _SURVEY_EVENTS),
     Measure("survey_nps_detractors", MeasureKind.COUNT, survey_selectors.measure_nps_detractors, _SURVEY_EVENTS),
@@ -278,6 +279,23 @@ figure_register(
         combine=ratio("survey_responses", "survey_delivered"),
         group="satisfaction",
         order=40,
+        rows_url=_statistics_url(""),
+        is_scorable=False,
+    ),
+    KeyFigure(
+        code="survey_complaints",
+        owner="loyalty",
+        label=_("Complaints from surveys"),
+        unit=Unit.COUNT,
+        higher_is_better=False,
+        definition=_(
+            "Survey responses with a low score (a detractor, 0–6 on “would you recommend us”, or any answer at "
+            "the bottom of its scale), each of which opens one complaint, for invitations sent in the period."
+        ),
+        measures=("survey_low_responses",),
+        combine=total_of("survey_low_responses"),
+        group="satisfaction",
+        order=50,
         rows_url=_statistics_url(""),
         is_scorable=False,
     ),

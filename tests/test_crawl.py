@@ -90,7 +90,7 @@ KNOWN_UNFILLABLE = {
 
 
 # Pages for people who are not signed in (a customer following a link in a message).
-PUBLIC_ROUTES = {"messaging:unsubscribe"}
+PUBLIC_ROUTES = {"messaging:unsubscribe", "loyalty:surveys:answer"}
 
 
 # --- the demo, once ----------------------------------------------------------------------------------------
@@ -256,7 +256,18 @@ def string_token(route: Route, user) -> list[dict]:
         return [{"token": unsubscribe_token(key)} for key in keys] + [{"token": "forged"}]
     if route.name and route.name.startswith("leads_imports:"):
         return import_upload(route, user)
+    if route.name == "loyalty:surveys:answer":
+        return survey_links()
     return []
+
+
+def survey_links() -> list[dict]:
+    """Links of invitations of every state (open, answered, expired, not sent), and a forged one."""
+    from loyalty.services.surveys import survey_token
+
+    with network_wide(reason="test: survey links carry invitations of any dealer"):
+        rows = SurveyInvitation.objects.filter(id__in=varied(SurveyInvitation.objects.all(), "status"))
+        return [{"token": survey_token(invitation)} for invitation in rows] + [{"token": "forged"}]
 
 
 # The table: a route's keyword arguments (sorted) -> the values to try, from the rows `user` can see.
@@ -298,6 +309,9 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("verdict_id",): one_argument("verdict_id", lambda: varied(LostVerdict.objects.all(), "status")),
     # loyalty (ly-points): members of every tier, and repair orders open and settled.
     ("member_id",): one_argument("member_id", lambda: varied(Member.objects.all(), "tier")),
+    ("invitation_id",): one_argument("invitation_id", lambda: survey_rows("invitation")),
+    ("version_id",): one_argument("version_id", lambda: survey_rows("version")),
+    ("question_id",): one_argument("question_id", lambda: survey_rows("question")),
     ("pk",): api_object,
     ("object_id",): admin_object,
     ("id",): lambda route, user: (
@@ -335,10 +349,16 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("evidence_id",): one_argument("evidence_id", lambda: varied(Evidence.objects.all(), "content_type")),
     ("shop_id",): one_argument("shop_id", lambda: varied(MysteryShop.objects.all(), "is_logged")),
     # The owner club and the surveys.
-    ("invitation_id",): one_argument("invitation_id", lambda: varied(SurveyInvitation.objects.all(), "status", "kind")),
-    ("version_id",): one_argument("version_id", lambda: varied(QuestionnaireVersion.objects.all(), "status")),
-    ("question_id",): one_argument("question_id", lambda: varied(SurveyQuestion.objects.all())),
 }
+
+
+def survey_rows(what: str) -> list[int]:
+
+    if what == "invitation":
+        return varied(SurveyInvitation.objects.all(), "status", "kind")
+    if what == "version":
+        return varied(QuestionnaireVersion.objects.all(), "status")
+    return varied(SurveyQuestion.objects.all(), "type")
 
 
 # What a user types into a search field, by the field's name: values from the demo rows `user` can see,

@@ -90,7 +90,9 @@ def question_for_user(*, user, question_id: int) -> SurveyQuestion:
 # --- Invitations -------------------------------------------------------------------------------------------
 
 
-def invitations_for_user(*, user, status: str = "", kind: str = "", open_only: bool = False) -> QuerySet:
+def invitations_for_user(
+    *, user, status: str = "", kind: str = "", open_only: bool = False, flagged_only: bool = False
+) -> QuerySet:
     """The invitations a call-back may be made for, in the user's scope (row-level security narrows a
     dealer's managers to their dealer), newest first."""
     if not permissions.can_list_survey_invitations(access_for(user)):
@@ -104,6 +106,8 @@ def invitations_for_user(*, user, status: str = "", kind: str = "", open_only: b
         invitations = invitations.filter(status__in=[Status.SENT, Status.UNREACHABLE])
     if kind in SurveyKind.values:
         invitations = invitations.filter(kind=kind)
+    if flagged_only:
+        invitations = invitations.filter(contact_changed_at__isnull=False)
     return invitations
 
 
@@ -473,6 +477,7 @@ def _answer_measure(condition: Q, value):
 
 measure_delivered = _invitation_measure(IS_DELIVERED)
 measure_responses = _invitation_measure(Q(status=Status.ANSWERED))
+measure_low_responses = _invitation_measure(Q(response__is_low_score=True))
 _NPS = Q(question__type=SurveyQuestion.Type.NPS, number__isnull=False)
 measure_nps_answers = _answer_measure(_NPS, Count("id"))
 measure_nps_promoters = _answer_measure(_NPS & Q(number__gte=NPS_PROMOTER_MIN), Count("id"))

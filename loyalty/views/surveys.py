@@ -27,6 +27,7 @@ from loyalty.exceptions import SurveyAlreadyAnswered, SurveyAnswersInvalid, Surv
 from loyalty.forms import GROUP_LABELS, QuestionForm, QuestionnaireForm, StatisticsFilterForm
 from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion, SurveyResponse
 from loyalty.selectors import surveys as selectors
+from loyalty.services import questionnaires as builder
 from loyalty.services import surveys as services
 
 FORMATS = {
@@ -127,8 +128,13 @@ def invitations(request):
     if not permissions.can_list_survey_invitations(request.access):
         raise Http404
     status = request.GET.get("status", "open")
+    flagged = request.GET.get("flagged") == "1"
     rows = selectors.invitations_for_user(
-        user=request.user, status=status, kind=request.GET.get("kind", ""), open_only=status == "open"
+        user=request.user,
+        status=status,
+        kind=request.GET.get("kind", ""),
+        open_only=status == "open",
+        flagged_only=flagged,
     )
     page = Paginator(rows, selectors.INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     access = access_for(request.user)
@@ -144,7 +150,8 @@ def invitations(request):
             "page": page,
             "status": status,
             "kind": request.GET.get("kind", ""),
-            "statuses": [("open", _("To call")), *SurveyInvitation.Status.choices],
+            "flagged": flagged,
+            "statuses": [("open", _("To call")), *SurveyInvitation.Status.choices, ("all", _("All"))],
             "kinds": SurveyKind.choices,
         },
     )
@@ -197,13 +204,14 @@ def call_back(request, invitation_id: int):
 def _statistics(request):
     if not permissions.can_see_survey_statistics(request.access):
         raise Http404
-    form = StatisticsFilterForm(request.GET or None, user=request.user)
+    form = StatisticsFilterForm(request.GET, user=request.user)
     refused = None
-    if request.GET and not form.is_valid():
-        refused = form
-        form = StatisticsFilterForm({}, user=request.user)
-    if not form.is_bound:
-        form = StatisticsFilterForm({}, user=request.user)
+    if not form.is_valid():
+        refused, form = form, StatisticsFilterForm({}, user=request.user)
+        form.is_valid()
+    # The page shows the period it used, the defaults included.
+    shown = dict(form.data.items()) | {key: str(form.cleaned_data[key]) for key in ("date_from", "date_to")}
+    form = StatisticsFilterForm(shown, user=request.user)
     form.is_valid()
     try:
         statistics = selectors.survey_statistics(
@@ -359,7 +367,7 @@ def questionnaire_new(request):
     _require_builder(request)
     form = QuestionnaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        questionnaire, error = service_call(services.questionnaire_create, form=form, by=request.user, **form.cleaned_data)
+        questionnaire, error = service_call(builder.questionnaire_create, form=form, by=request.user, **form.cleaned_data)
         if error is None:
             return redirect("loyalty:surveys:version", version_id=questionnaire.versions.get().id)
     return render(request, "loyalty/surveys/questionnaire_new.html", {"form": form}, status=400 if form.errors else 200)
@@ -385,17 +393,17 @@ def version(request, version_id: int):
             form = QuestionForm(request.POST)
             if form.is_valid():
                 _question, error = service_call(
-                    services.question_add, form=form, by=request.user, version=version, **form.cleaned_data
+                    builder.question_add, form=form, by=request.user, version=version, **form.cleaned_data
                 )
                 if error is None:
                     return redirect("loyalty:surveys:version", version_id=version.id)
         else:
             if action == "activate":
                 result, error = service_call(
-                    services.questionnaire_activate, by=request.user, questionnaire=version.questionnaire
+                    builder.questionnaire_activate, by=request.user, questionnaire=version.questionnaire
                 )
             else:
-                service = services.version_publish if action == "publish" else services.version_draft_from
+                service = builder.version_publish if action == "publish" else builder.version_draft_from
                 result, error = service_call(service, by=request.user, version=version)
             if error is None:
                 return redirect("loyalty:surveys:version", version_id=result.id if action == "draft" else version.id)
@@ -422,7 +430,7 @@ def question_remove(request, question_id: int):
         question = selectors.question_for_user(user=request.user, question_id=question_id)
     except NotFound as error:
         raise Http404 from error
-    _result, error = service_call(services.question_remove, by=request.user, question=question)
+    _result, error = service_call(builder.question_remove, by=request.user, question=question)
     if error is not None:
         return HttpResponse(str(error.message), status=error.status)
     return redirect("loyalty:surveys:version", version_id=question.version_id)

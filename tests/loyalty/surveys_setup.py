@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm.core.scope import network_wide
 from crm.network.models import Role
 from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion
+from loyalty.services import questionnaires
 from loyalty.services import surveys as services
 from tests.factories import DealerFactory, VehicleFactory, customer_with, staff
 
@@ -17,11 +18,11 @@ Type = SurveyQuestion.Type
 
 def questionnaire_live(admin, *, kind: str = SurveyKind.CSI, nps_required: bool = False):
     """An active questionnaire of `kind`, published: NPS (0–10), a 1–5 scale, one choice, free text."""
-    questionnaire = services.questionnaire_create(
+    questionnaire = questionnaires.questionnaire_create(
         by=admin, kind=kind, name_en=f"{kind} survey", name_zh=f"{kind} 问卷"
     )
     draft = questionnaire.versions.get()
-    services.question_add(
+    questionnaires.question_add(
         by=admin,
         version=draft,
         type=Type.NPS,
@@ -29,7 +30,7 @@ def questionnaire_live(admin, *, kind: str = SurveyKind.CSI, nps_required: bool 
         text_zh="您会推荐我们吗？",
         is_required=nps_required,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=admin,
         version=draft,
         type=Type.SCALE,
@@ -38,7 +39,7 @@ def questionnaire_live(admin, *, kind: str = SurveyKind.CSI, nps_required: bool 
         scale_min=1,
         scale_max=5,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=admin,
         version=draft,
         type=Type.SINGLE,
@@ -46,11 +47,11 @@ def questionnaire_live(admin, *, kind: str = SurveyKind.CSI, nps_required: bool 
         text_zh="什么最重要？",
         choices=[{"en": "Price", "zh": "价格"}, {"en": "Speed", "zh": "速度"}],
     )
-    services.question_add(
+    questionnaires.question_add(
         by=admin, version=draft, type=Type.TEXT, text_en="Anything else?", text_zh="还有什么？"
     )
-    version = services.version_publish(by=admin, version=draft)
-    services.questionnaire_activate(by=admin, questionnaire=questionnaire)
+    version = questionnaires.version_publish(by=admin, version=draft)
+    questionnaires.questionnaire_activate(by=admin, questionnaire=questionnaire)
     return version
 
 

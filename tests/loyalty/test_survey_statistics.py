@@ -114,6 +114,14 @@ def test_the_key_figures_agree_with_the_statistics(known):
     assert (nps.numerator, nps.denominator) == (1, 3) and nps.value == pytest.approx(100 / 3)
     assert figure_get("survey_csi").combine(totals).value == pytest.approx(50.0)
     assert figure_get("survey_ssi").combine(totals).value is None  # no sales survey: no value, not zero
+    with network_wide(reason="test"):
+        low = totals_from_raw(
+            codes=["survey_low_responses"],
+            dealer_ids=[known["dealer"].id],
+            first_day=today - timedelta(days=1),
+            last_day=today + timedelta(days=1),
+        )
+    assert figure_get("survey_complaints").combine(low).value == 2
 
 
 def test_the_statistics_page_and_its_exports(known, django_assert_max_num_queries):

@@ -3,11 +3,12 @@ at send, the one-time signed link (409 on a resubmit, 410 after expiry, 404 for 
 the fatigue rule, staff contact changes flagged, one reminder, call-back entry, and one complaint per low
 response."""
 
+import threading
 from datetime import timedelta
 
 import pghistory
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from leads.events import LEAD_DELIVERED
 from leads.models import Lead
 from loyalty.exceptions import QuestionnaireFrozen, SurveyAlreadyAnswered, SurveyAnswersInvalid, SurveyExpired
 from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion, SurveyResponse
+from loyalty.services import questionnaires
 from loyalty.services import surveys as services
 from service import services as workshop_services
 from service.models import Complaint
@@ -58,7 +60,7 @@ def form_data(invitation, *, nps=None, scale=None, text=None) -> dict:
 def test_a_published_version_is_frozen_even_for_raw_writes(survey_world):
     version = survey_world["csi"]
     with pytest.raises(QuestionnaireFrozen):
-        services.question_add(
+        questionnaires.question_add(
             by=survey_world["admin"], version=version, type="text", text_en="New?", text_zh="新？"
         )
     question = version.questions.first()
@@ -70,17 +72,17 @@ def test_a_published_version_is_frozen_even_for_raw_writes(survey_world):
 def test_a_new_draft_copies_the_questions_and_invitations_keep_their_version(survey_world):
     admin = survey_world["admin"]
     sent = invite(survey_world)
-    draft = services.version_draft_from(by=admin, version=survey_world["csi"])
+    draft = questionnaires.version_draft_from(by=admin, version=survey_world["csi"])
     assert draft.number == 2 and draft.questions.count() == 4
-    services.question_add(by=admin, version=draft, type="text", text_en="New?", text_zh="新？")
-    services.version_publish(by=admin, version=draft)
+    questionnaires.question_add(by=admin, version=draft, type="text", text_en="New?", text_zh="新？")
+    questionnaires.version_publish(by=admin, version=draft)
     later = invite(survey_world, customer=customer_with(survey_world["dealer"]))
     assert (sent.version_id, later.version_id) == (survey_world["csi"].id, draft.id)
 
 
 def test_only_the_oem_admin_builds_questionnaires(survey_world):
     with pytest.raises(PermissionDenied):
-        services.questionnaire_create(by=survey_world["manager"], kind="csi", name_en="x", name_zh="x")
+        questionnaires.questionnaire_create(by=survey_world["manager"], kind="csi", name_en="x", name_zh="x")
 
 
 # --- Invitations from the timeline ----------------------------------------------------------------------
@@ -173,6 +175,11 @@ def test_a_contact_changed_by_staff_shortly_before_is_flagged(survey_world, sett
     assert flagged.contact_changed_at is not None
     assert flagged.contact_changed_by_id == survey_world["seller"].id
     assert flagged.status == Status.SENT  # still sent: the flag is for the reviewer, not a block
+    client = Client()
+    client.force_login(survey_world["manager"])
+    listed = client.get(reverse("loyalty:surveys:invitations"), {"status": "all", "flagged": "1"})
+    assert listed.status_code == 200 and listed.context["page"].object_list[0].id == flagged.id
+    assert len(listed.context["page"].object_list) == 1
 
 
 # --- The public link -----------------------------------------------------------------------------------
@@ -324,3 +331,72 @@ def test_a_response_holds_a_complaint_only_when_it_was_due(survey_world):
     assert response.complaint_due_at is None
     with network_wide(reason="test"), pytest.raises(IntegrityError), transaction.atomic():
         SurveyResponse.objects.filter(id=response.id).update(complaint_due_at=None, complaint_id=5)
+
+
+def test_the_oem_admin_builds_and_publishes_a_questionnaire_through_the_pages(survey_world):
+    client = Client()
+    client.force_login(survey_world["admin"])
+    created = client.post(
+        reverse("loyalty:surveys:questionnaire_new"), {"kind": "nps", "name_en": "Brand NPS", "name_zh": "品牌推荐"}
+    )
+    assert created.status_code == 302
+    version_url = created["Location"]
+    refused = client.post(
+        version_url, {"action": "add", "type": "scale", "text_en": "Rate", "text_zh": "评分", "scale_min": "5"}
+    )
+    assert refused.status_code == 400 and "at most 10 steps apart" in refused.content.decode()
+    assert client.post(
+        version_url, {"action": "add", "type": "nps", "text_en": "Recommend?", "text_zh": "推荐吗？"}
+    ).status_code == 302
+    assert client.post(
+        version_url,
+        {"action": "add", "type": "single", "text_en": "Why?", "text_zh": "为什么？", "choices": "Price | 价格\nCar | 车"},
+    ).status_code == 302
+    assert client.post(version_url, {"action": "publish"}).status_code == 302
+    assert client.post(version_url, {"action": "activate"}).status_code == 302
+    customer = customer_with(survey_world["dealer"])
+    with network_wide(reason="test"):
+        invitation = services.invitation_create(kind="nps", dealer_id=survey_world["dealer"].id, customer_id=customer.id)
+        choices = invitation.version.questions.get(type="single").choices
+    assert [c["zh"] for c in choices] == ["价格", "车"]
+    page = client.get(version_url)
+    assert "frozen" in page.content.decode() or "冻结" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_make_one_response_and_one_409(survey_world):
+    invitation = invite(survey_world)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def submit(score: int) -> None:
+        try:
+            barrier.wait()
+            answer(invitation, nps=score, at=timezone.now())
+            outcomes.append("saved")
+        except SurveyAlreadyAnswered:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(score,)) for score in (2, 10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "saved"]
+    with network_wide(reason="test check"):
+        assert SurveyResponse.objects.filter(invitation=invitation).count() == 1
+
+
+def test_the_call_back_list_query_count_does_not_grow_with_rows(survey_world, django_assert_max_num_queries):
+    client = Client()
+    client.force_login(survey_world["agent"])
+    url = reverse("loyalty:surveys:invitations")
+    invite(survey_world)
+    with django_assert_max_num_queries(20) as first:
+        assert client.get(url).status_code == 200
+    for _ in range(8):
+        invite(survey_world, customer=customer_with(survey_world["dealer"]), advisor_id=survey_world["advisor"].id)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("Record answers") == 9

@@ -22,6 +22,7 @@ from crm.customers.models import ContactPoint, Vehicle
 from crm.messaging.models import OutboxMessage
 from crm.network.models import Dealer, Role, RoleAssignment
 from loyalty.models import Questionnaire, SurveyInvitation, SurveyKind, SurveyQuestion
+from loyalty.services import questionnaires
 from loyalty.services import surveys as services
 
 Type = SurveyQuestion.Type
@@ -102,12 +103,12 @@ class Command(BaseCommand):
         self.stdout.write(f"demo surveys: {invited} invitations, {answered} answers")
 
     def _questionnaire(self, admin, kind, name_en, name_zh, questions) -> None:
-        questionnaire = services.questionnaire_create(by=admin, kind=kind, name_en=name_en, name_zh=name_zh)
+        questionnaire = questionnaires.questionnaire_create(by=admin, kind=kind, name_en=name_en, name_zh=name_zh)
         draft = questionnaire.versions.get()
         for question_type, text_en, text_zh, required, extra in questions:
             scale = extra if question_type == Type.SCALE else (None, None)
             choices = [{"en": en, "zh": zh} for en, zh in extra] if isinstance(extra, list) else None
-            services.question_add(
+            questionnaires.question_add(
                 by=admin,
                 version=draft,
                 type=question_type,
@@ -118,8 +119,8 @@ class Command(BaseCommand):
                 scale_max=scale[1],
                 choices=choices,
             )
-        services.version_publish(by=admin, version=draft)
-        services.questionnaire_activate(by=admin, questionnaire=questionnaire)
+        questionnaires.version_publish(by=admin, version=draft)
+        questionnaires.questionnaire_activate(by=admin, questionnaire=questionnaire)
 
     def _dealer(self, dealer, rng, now) -> tuple[int, int]:
         staff = dict.fromkeys(Role, ())
