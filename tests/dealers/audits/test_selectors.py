@@ -17,7 +17,7 @@ from dealers.services.scorecards import (
     template_draft_save,
     template_publish,
 )
-from tests.dealers.conftest import as_user, figure_data_set
+from tests.dealers.audits.conftest import as_user, figure_data_set
 
 pytestmark = pytest.mark.django_db
 

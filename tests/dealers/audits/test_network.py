@@ -15,7 +15,7 @@ from dealers.selectors.collisions import collisions_for_user
 from dealers.selectors.ledger import value_ledger
 from dealers.services.collisions import collision_decide
 from leads.services import lead_accept, lead_capture, order_place, order_quote
-from tests.dealers.conftest import as_user, dealers_state
+from tests.dealers.audits.conftest import as_user, dealers_state
 from tests.factories import walk_in
 
 pytestmark = pytest.mark.django_db
