@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.dealers import bench_scorecards
+from bench.scorecards import bench_scorecards
 from crm.core.scope import network_wide
 from dealers.models import Scorecard
 
