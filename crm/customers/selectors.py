@@ -93,32 +93,36 @@ def customer_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> tuple[Sear
     """Customers matching `text`, best first. Every branch is an index lookup (see the indexes on
     ContactPoint, Customer and Vehicle), so it stays fast at millions of customers."""
     query = search_query_parse(text)
-    base = customers_for_user(user=user)
+    found = customers_matching(customers_for_user(user=user), query)
     if query.kind == "empty":
-        found = base.order_by("-updated_at")
-    elif query.kind == "phone":
-        owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=query.value).values(
-            "customer_id"
-        )
-        found = base.filter(id__in=owners)
-    elif query.kind == "phone_tail":
+        found = found.order_by("-updated_at")
+    elif query.kind == "name":
+        found = found.order_by("name_lower", "id")
+    return query, list(_with_card_data(found)[:limit])
+
+
+def customers_matching(queryset: QuerySet[Customer], query: SearchQuery) -> QuerySet[Customer]:
+    """The search's matching rule, once, on an already scoped queryset (the search page and the list API
+    both use it). Each kind is an index lookup on a stored column: the phone, the reversed phone, the
+    plate, the VIN, the reversed VIN, the lower-case name; never a LIKE on an expression."""
+    if query.kind == "empty":
+        return queryset
+    if query.kind == "phone":
+        owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=query.value)
+        return queryset.filter(id__in=owners.values("customer_id"))
+    if query.kind == "phone_tail":
         owners = ContactPoint.objects.filter(
             kind=ContactPoint.Kind.PHONE, **_prefix("value_reversed", query.value[::-1])
-        ).values("customer_id")
-        found = base.filter(id__in=owners)
-    elif query.kind == "plate":
-        owners = Vehicle.objects.filter(plate=query.value).values("owner_id")
-        found = base.filter(id__in=owners)
-    elif query.kind == "vin":
-        found = base.filter(id__in=Vehicle.objects.filter(vin=query.value).values("owner_id"))
-    elif query.kind == "vehicle":
-        vehicles = Vehicle.objects.filter(
-            Q(**_prefix("vin_reversed", query.value[::-1])) | Q(plate=query.value)
         )
-        found = base.filter(id__in=vehicles.values("owner_id"))
-    else:
-        found = base.filter(**_prefix("name_lower", query.value.lower())).order_by("name_lower", "id")
-    return query, list(_with_card_data(found)[:limit])
+        return queryset.filter(id__in=owners.values("customer_id"))
+    if query.kind == "plate":
+        return queryset.filter(id__in=Vehicle.objects.filter(plate=query.value).values("owner_id"))
+    if query.kind == "vin":
+        return queryset.filter(id__in=Vehicle.objects.filter(vin=query.value).values("owner_id"))
+    if query.kind == "vehicle":
+        vehicles = Vehicle.objects.filter(Q(**_prefix("vin_reversed", query.value[::-1])) | Q(plate=query.value))
+        return queryset.filter(id__in=vehicles.values("owner_id"))
+    return queryset.filter(**_prefix("name_lower", query.value.lower()))
 
 
 def _prefix(field: str, prefix: str) -> dict:

@@ -514,3 +514,17 @@ def test_the_lead_list_page_shows_exactly_the_leads_a_figure_counts(world, clien
         assert response.content.decode().count("<tr data-href=") == figure.value, figure.url
         opened += 1
     assert opened > 10
+
+
+def test_the_dashboard_creates_no_table_and_takes_any_model_text_as_data(world, client):
+    """No temporary table per request (nothing written; a read-only replica could answer): the cohort is
+    a bound subquery of each aggregate, so a model typed with a `%` or a quote is only data."""
+    client.force_login(world["manager_a"])
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(reverse("leads_dashboard:funnel"), period()).status_code == 200
+    statements = [query["sql"].lstrip().upper() for query in context.captured_queries]
+    assert not [sql for sql in statements if sql.startswith(("CREATE", "DROP", "INSERT"))]
+    for typed in ("100%", "A6' OR 'x'='x", "%s"):
+        figures = figures_for(world["manager_a"], model=typed)
+        assert stage_counts(figures) == dict.fromkeys(ALL_STAGES, 0)
+    assert sum(stage_counts(figures_for(world["manager_a"], model="A6")).values()) > 0

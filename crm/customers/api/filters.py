@@ -1,40 +1,13 @@
 """The customer API's filters: allow-lists, nothing that filters across relations the caller cannot see."""
 
 import django_filters
-from django.db.models import QuerySet
-from django.db.models.functions import Lower, Reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import OrderingFilter
 
 from crm.core import api
-from crm.customers.models import ContactPoint, Customer, Vehicle
+from crm.customers.models import Customer, Vehicle
 from crm.customers.normalize import plate_normalize
-from crm.customers.selectors import search_query_parse
-
-
-def _customer_search_filter(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
-    """selectors.customer_search's matching rules, as a filter on an already scoped queryset, so the list
-    API can paginate it instead of stopping at the first 25."""
-    query = search_query_parse(text)
-    if query.kind == "empty":
-        return queryset
-    if query.kind == "phone":
-        owners = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=query.value)
-        return queryset.filter(id__in=owners.values("customer_id"))
-    if query.kind == "phone_tail":
-        owners = ContactPoint.objects.annotate(reversed_value=Reverse("value")).filter(
-            kind=ContactPoint.Kind.PHONE, reversed_value__startswith=query.value[::-1]
-        )
-        return queryset.filter(id__in=owners.values("customer_id"))
-    if query.kind == "plate":
-        return queryset.filter(id__in=Vehicle.objects.filter(plate=query.value).values("owner_id"))
-    if query.kind == "vin":
-        vehicles = Vehicle.objects.annotate(reversed_vin=Reverse("vin")).filter(
-            reversed_vin__startswith=query.value[::-1]
-        )
-        return queryset.filter(id__in=vehicles.values("owner_id"))
-    return queryset.annotate(lower_name=Lower("name")).filter(lower_name__startswith=query.value.lower())
-
+from crm.customers.selectors import customers_matching, search_query_parse
 
 # --- Filters --------------------------------------------------------------------------------------------
 
@@ -52,7 +25,9 @@ class CustomerFilter(api.FilterSet):
         fields = []  # only the filters declared above: an allow-list
 
     def filter_q(self, queryset, name, value):
-        return _customer_search_filter(queryset, value)
+        # The search page's own rule (selectors.customers_matching), so the list API can paginate past the
+        # search's first 25 on the same indexed columns.
+        return customers_matching(queryset, search_query_parse(value))
 
 
 class VehicleFilter(api.FilterSet):

@@ -1,5 +1,6 @@
-"""The cohort's aggregates in SQL: the cohort is computed once per request into a temporary table, and
-every GROUP BY reads that table. Each lead row already carries what the figures need (its furthest stage
+"""The cohort's aggregates in SQL: each aggregate reads the cohort as a subquery (one index range over the
+leads, no temporary table, so nothing is written per request and a read-only replica can serve it). Each
+lead row already carries what the figures need (its furthest stage
 reached, its time in each stage, its first-response clock), so the cohort is one index range over the
 leads of the user's dealers, with no look-up of their stage changes."""
 
@@ -18,9 +19,6 @@ from leads.dashboard.selectors.filters import (
 )
 from leads.models import Lead, LostVerdict, Stage
 
-COHORT_TABLE = "funnel_cohort"
-COHORT_SQL = f"SELECT * FROM {COHORT_TABLE}"  # noqa: S608 (a fixed name)
-
 
 def _rank_of(field_name: str) -> Case:
     return Case(
@@ -30,15 +28,14 @@ def _rank_of(field_name: str) -> Case:
     )
 
 
-def cohort_materialise(leads: QuerySet[Lead]) -> str:
-    """Compute the cohort once into a temporary table that every aggregate then reads (a region's tens of
-    thousands of leads are fetched once, not a dozen times). The table lives until the request's
-    transaction ends, and holds only rows row-level security already let through. Returns the SQL that
-    reads it.
+def cohort_query(leads: QuerySet[Lead]) -> str:
+    """The cohort as one SELECT that every aggregate wraps as its subquery `l`, its parameters bound as
+    literals by the driver (so the aggregates can add their own parameters; a literal `%` is doubled).
+    There is no temporary table: creating one per request wrote to the system catalogs every time and
+    could not run on a read-only replica.
 
     Only the lead's own columns go in: the names the breakdowns show are joined to their few groups after
-    aggregating. The table is not ANALYZEd (that cost more than all the aggregates together): every read
-    of it is a plain scan."""
+    aggregating."""
     cohort = (
         leads.order_by()
         .annotate(reached_rank=_rank_of("furthest_stage"))
@@ -62,9 +59,8 @@ def cohort_materialise(leads: QuerySet[Lead]) -> str:
     )
     sql, params = cohort.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{COHORT_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {COHORT_TABLE} ON COMMIT DROP AS {sql}", params)
-    return COHORT_SQL
+        bound = cursor.mogrify(sql, params)
+    return (bound.decode() if isinstance(bound, bytes) else bound).replace("%", "%%")
 
 
 def fetch(sql: str, params=()) -> list[tuple]:

@@ -12,7 +12,7 @@ from crm.core.names import person_name
 from leads.dashboard.selectors.cohort import (
     approved_verdicts,
     breakdown,
-    cohort_materialise,
+    cohort_query,
     summary_values,
     time_in_stage_rows,
 )
@@ -39,7 +39,7 @@ def funnel_figures(*, user, filters: FunnelFilters) -> FunnelFigures:
     number of leads)."""
     viewer = funnel_viewer(user=user)
     filters = funnel_filters_enforce(viewer=viewer, filters=filters)
-    cohort_sql = cohort_materialise(funnel_leads(user=user, filters=filters))
+    cohort_sql = cohort_query(funnel_leads(user=user, filters=filters))
 
     # 1. The summary: stages, reached stages, first response, SLA — one row.
     values = iter(summary_values(cohort_sql))

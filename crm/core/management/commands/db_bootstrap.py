@@ -56,6 +56,9 @@ class Command(BaseCommand):
                 cursor.execute(
                     sql.SQL("ALTER ROLE {} SET pgtrigger.ignore = '{{}}'").format(sql.Identifier(role))
                 )
+            # The application's queries are short; JIT compiles a plan that crosses jit_above_cost (a cost
+            # estimate, not a duration) and the compilation costs more than the query (docs/decisions.md).
+            cursor.execute(sql.SQL("ALTER ROLE {} SET jit = off").format(sql.Identifier(app["user"])))
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [owner["dbname"]])
             if cursor.fetchone() is None:
                 cursor.execute(
