@@ -111,9 +111,10 @@ def complaint_open(
     access = access_for(opened_by) if opened_by is not None else None
     if access is not None:
         require(can_log_complaint(access, dealer.id))
-        if not logs_complaints_anywhere(access) and not CustomerDealer.objects.filter(
-            customer_id=customer.id, dealer_id=dealer.id
-        ).exists():
+        if (
+            not logs_complaints_anywhere(access)
+            and not CustomerDealer.objects.filter(customer_id=customer.id, dealer_id=dealer.id).exists()
+        ):
             # A dealer logs complaints of its own customers only: it must not gain a customer this way.
             raise NotFound()
     _check_choice(category, Complaint.Category.choices, "category")
