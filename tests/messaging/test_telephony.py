@@ -196,3 +196,10 @@ def test_make_run_starts_the_simulator_posting_signed_records_to_the_webhook():
     assert f"--record-secret {default_settings.TELEPHONY_WEBHOOK_SECRET}" in line
     assert f"--api-key {default_settings.TELEPHONY_PROVIDER_KEY}" in line
     assert default_settings.TELEPHONY_PROVIDER_URL.endswith(":8026") and "--port 8026" in line
+
+
+def test_without_a_configured_secret_every_call_record_is_refused(client, settings):
+    settings.TELEPHONY_WEBHOOK_SECRET = ""
+    body = json.dumps({"id": "CA-z", "client_ref": "x", "status": "answered"}).encode()
+    signed_with_empty_key = hmac.new(b"", body, hashlib.sha256).hexdigest()
+    assert post_record(client, body, signed_with_empty_key).status_code == 403

@@ -80,6 +80,8 @@ def _moment(value):
 def call_record(request: HttpRequest) -> JsonResponse:
     """The telephony provider's record of a finished call. A replay of a record already applied answers
     200 and changes nothing; an unknown call answers 200 too (a provider retries non-2xx forever)."""
+    if not settings.TELEPHONY_WEBHOOK_SECRET:  # an empty key would let anyone sign: not configured, refused
+        return JsonResponse({"message": "call records are not accepted", "code": "bad_signature"}, status=403)
     payload, error = _signed_json(request, settings.TELEPHONY_WEBHOOK_SECRET)
     if error:
         return error
