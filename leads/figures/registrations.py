@@ -22,7 +22,8 @@ from leads.models import LeadType
 # --- Which events may change a lead measure ----------------------------------------------------------------------
 
 ARRIVAL = (events.LEAD_CREATED, customer_events.CUSTOMER_MERGED)
-CONTACT = (*ARRIVAL, events.LEAD_CONTACTED)
+# A text logged as sent becomes verified when its delivery receipt arrives (lead.contact_verified).
+CONTACT = (*ARRIVAL, events.LEAD_CONTACTED, events.LEAD_CONTACT_VERIFIED)
 ACCEPTANCE = (*ARRIVAL, events.LEAD_ISSUED, events.LEAD_ACCEPTANCE)
 # Follow-ups open, close and move with contacts, grades, visits, stage moves and closings.
 FOLLOW_UP = (

@@ -26,7 +26,7 @@ from dealers.selectors.figures import Period, figure_values, figure_values_toget
 from dealers.services.facts import facts_on_event, facts_rederive
 from leads import events, services
 from leads.models import Lead, LostVerdict
-from tests.factories import DealerFactory, RegionFactory, staff, web_lead
+from tests.factories import DealerFactory, RegionFactory, contact_witnessed, staff, web_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +158,12 @@ def test_the_facts_equal_the_recomputation_from_the_raw_rows(specs, seed):
             if not lead.is_open or lead.acceptance == Lead.Acceptance.PENDING:
                 break
             at = arrived + timedelta(minutes=minutes)
-            with clock(at + timedelta(minutes=delay)), as_user(seller):
-                services.contact_log(lead=lead, by=seller, channel="call", outcome="reached", at=at, is_verified=verified)
+            if verified:  # witnessed: a click-to-call the provider reported
+                with clock(at + timedelta(minutes=delay)):
+                    contact_witnessed(lead, seller, at=at)
+            else:
+                with clock(at + timedelta(minutes=delay)), as_user(seller):
+                    services.contact_log(lead=lead, by=seller, channel="call", outcome="reached", at=at)
             feed.deliver()
             with network_wide(reason="test"):
                 lead.refresh_from_db()

@@ -16,7 +16,7 @@ from crm.customers.services.merge import customers_merge
 from crm.network.models import Role
 from leads import services
 from leads.models import Lead, LostVerdict
-from tests.factories import DealerFactory, RegionFactory, staff, walk_in, web_lead
+from tests.factories import DealerFactory, RegionFactory, contact_witnessed, staff, walk_in, web_lead
 from tests.leads.conftest import as_user
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,12 @@ def clock(at: datetime):
 
 
 def contact(lead, by, *, at: datetime, logged: datetime | None = None, verified: bool = False):
+    if verified:  # witnessed: a click-to-call the provider reported (leads/verification.py)
+        with clock(logged or at):
+            contact_witnessed(lead, by, at=at)
+        return
     with clock(logged or at), as_user(by):
-        services.contact_log(lead=lead, by=by, channel="call", outcome="reached", at=at, is_verified=verified)
+        services.contact_log(lead=lead, by=by, channel="call", outcome="reached", at=at)
 
 
 def values(*codes, dealer, first_day, last_day=None):
