@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import BootstrapFormMixin
+from crm.core.names import staff_name
 from loyalty.models import EarnCampaign, Programme, SurveyKind, SurveyQuestion, Tier
 from loyalty.selectors.surveys import GROUPINGS, StatisticsFilters, statistics_dealer_choices
 from loyalty.services.club import PROGRAMME_FIELDS, TIER_FIELDS
@@ -165,3 +166,31 @@ class EarnCampaignForm(BootstrapFormMixin, forms.ModelForm):
         if multiplier is not None and not 1 < multiplier <= 10:
             self.add_error("multiplier", _("More than 1 and at most 10."))
         return cleaned
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return staff_name(obj)
+
+
+class AdjustForm(BootstrapFormMixin, forms.Form):
+    """A manual correction: asked for by one person, approved by the signed-in approver."""
+
+    points = forms.IntegerField(
+        label=_("Points (negative to take off)"), min_value=-1_000_000, max_value=1_000_000
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    requested_by = StaffChoiceField(label=_("Asked for by"), queryset=None)
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_by"].queryset = people
+        if not self.is_bound:
+            self.initial.setdefault("request_key", uuid.uuid4().hex)
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("Enter a whole number of points other than zero."))
+        return points

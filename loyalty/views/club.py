@@ -2,6 +2,7 @@
 history), the monthly statement with its export, sign-up at the dealer, and the OEM's earn rules and tiers."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -13,10 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.core.http import redirect_back, service_call
 from crm.core.spreadsheets import write_csv, write_xlsx
 from crm.customers.models import Customer
-from crm.network.models import Dealer
-from loyalty.forms import EarnCampaignForm, EnrolForm, ProgrammeForm, TierForm
+from crm.network.models import NETWORK_ROLES, Dealer, RoleAssignment
+from loyalty.forms import AdjustForm, EarnCampaignForm, EnrolForm, ProgrammeForm, TierForm
 from loyalty.models import EarnCampaign, Member, Tier
-from loyalty.permissions import can_configure_programme, can_enrol, can_read_loyalty, can_redeem, require
+from loyalty.permissions import (
+    APPROVER_ROLES,
+    can_approve_adjustment,
+    can_configure_programme,
+    can_enrol,
+    can_read_loyalty,
+    can_redeem,
+    require,
+)
 from loyalty.selectors.club import add_months, members_for, programme_current, tiers_all
 from loyalty.selectors.ledger import balance_of, expiring_within, history_of, lots_expiring, pending_of
 from loyalty.selectors.reports import parse_month, statement_for
@@ -27,6 +36,7 @@ from loyalty.services.club import (
     qualifying_points,
     tier_update,
 )
+from loyalty.services.ledger import points_adjust
 from service.models import RepairOrder
 
 EXPIRING_DAYS = 90
@@ -115,6 +125,7 @@ def member_detail(request, member_id: int):
         "loyalty/member.html",
         {
             **member_summary(member),
+            "may_adjust": adjusting_dealer(request, member)[0],
             "lots": list(lots_expiring(member=member, days=EXPIRING_DAYS)),
             "page": page,
             "entries": list(page.object_list),
@@ -252,4 +263,63 @@ def campaign_add(request):
         [TierForm(instance=t, prefix=f"tier-{t.id}") for t in tiers],
         status=400,
         campaign_form=form,
+    )
+
+
+def adjusting_dealer(request, member: Member) -> tuple[bool, Dealer | None]:
+    """(may approve, the dealer the adjustment is booked at): the member's home dealer when the user approves
+    there, else the user's first dealer where they approve; None for the OEM admin (an OEM adjustment)."""
+    access = request.access
+    if can_approve_adjustment(access, member.home_dealer_id) and member.home_dealer_id in access.dealer_ids:
+        return True, member.home_dealer
+    for dealer_id in sorted(access.dealers_where(*APPROVER_ROLES)):
+        return True, Dealer.objects.get(id=dealer_id)
+    if can_approve_adjustment(access, None):
+        return True, None
+    return False, None
+
+
+def adjust_people(request, dealer: Dealer | None):
+    """Who may have asked for the adjustment: the dealer's active staff (the OEM's for an OEM adjustment),
+    never the approver."""
+    assignments = RoleAssignment.objects.filter(is_active=True)
+    assignments = (
+        assignments.filter(dealer=dealer) if dealer is not None else assignments.filter(role__in=sorted(NETWORK_ROLES))
+    )
+    return (
+        get_user_model()
+        .objects.filter(id__in=assignments.values("user_id"), is_active=True)
+        .exclude(id=request.user.id)
+        .order_by("username")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_adjust(request, member_id: int):
+    member = _member(request, member_id)
+    may_approve, dealer = adjusting_dealer(request, member)
+    if not may_approve:
+        raise Http404
+    form = AdjustForm(request.POST or None, people=adjust_people(request, dealer))
+    if request.method == "POST" and form.is_valid():
+        _entry, error = service_call(
+            points_adjust,
+            form=form,
+            member=member,
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+            approver=request.user,
+            by=form.cleaned_data["requested_by"],
+            dealer=dealer,
+            idempotency_key=f"adjust:{member.id}:{form.cleaned_data['request_key']}",
+        )
+        if error is None:
+            messages.success(request, _("Adjustment recorded."))
+            return redirect("loyalty:member", member.id)
+    return render(
+        request,
+        "loyalty/adjust.html",
+        {"member": member, "dealer": dealer, "form": form, "balance": balance_of(member=member)},
+        status=400 if request.method == "POST" else 200,
     )

@@ -98,6 +98,10 @@ def test_the_member_page_and_statement(world):
     check(world, reverse("loyalty:member", args=[member_id]), READERS)
     check(world, reverse("loyalty:statement", args=[member_id]), READERS)
     check(world, reverse("loyalty:statement", args=[member_id]) + "?format=csv", READERS)
+    approvers = {"manager_a", "admin_a", "oem_admin"}
+    check(world, reverse("loyalty:adjust", args=[member_id]), approvers)
+    check(world, reverse("loyalty:adjust", args=[member_id]), approvers, method="post", data={"points": "5"},
+          allowed_status=400)  # fmt: skip
 
 
 def test_signing_up_needs_a_dealer_that_knows_the_customer(world):

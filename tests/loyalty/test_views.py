@@ -179,3 +179,28 @@ def test_the_oem_admin_adds_a_campaign_and_bad_dates_are_refused_beside_the_fiel
         assert list(EarnCampaign.objects.values_list("name", flat=True)) == ["Spring double points"]
     client.force_login(club["manager"])
     assert client.post(url, good).status_code == 404
+
+
+def test_a_manager_approves_an_adjustment_someone_else_asked_for(client, club):
+    funded(club["member"], points=100)
+    url = reverse("loyalty:adjust", args=[club["member"].id])
+    client.force_login(club["seller"])
+    assert client.get(url).status_code == 404
+    client.force_login(club["manager"])
+    form = client.get(url)
+    assert form.status_code == 200
+    people = list(form.context["form"].fields["requested_by"].queryset)
+    assert club["seller"] in people and club["manager"] not in people
+    key = form.context["form"].initial["request_key"]
+    data = {"points": "-30", "reason": "Points credited twice", "requested_by": club["seller"].id, "request_key": key}
+    for _ in range(2):
+        assert client.post(url, data).status_code == 302
+    with everything():
+        entry = PointsEntry.objects.get(kind="adjust")
+        assert (entry.points, entry.approver_id, entry.actor_id, entry.dealer_id) == (
+            -30, club["manager"].id, club["seller"].id, club["dealer"].id,
+        )
+    refused = client.post(url, {**data, "points": "-500", "request_key": "other"})
+    assert refused.status_code == 400 and "does not have that many points" in refused.content.decode()
+    assert client.post(url, {**data, "points": "0", "request_key": "zero"}).status_code == 400
+    assert client.post(url, {**data, "requested_by": club["manager"].id, "request_key": "self"}).status_code == 400

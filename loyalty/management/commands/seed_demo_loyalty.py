@@ -23,7 +23,7 @@ from loyalty.models import EarnCampaign, Member, Programme, Tier
 from loyalty.models.ledger import EarnSource
 from loyalty.services.club import member_enrol, member_tier_evaluate
 from loyalty.services.earning import earn_on_repair_order_settled
-from loyalty.services.ledger import lots_expire, points_earn, points_redeem
+from loyalty.services.ledger import lots_expire, points_adjust, points_earn, points_redeem
 from service.services.repair_orders import (
     labour_line_add,
     part_line_add,
@@ -86,6 +86,7 @@ class Command(BaseCommand):
                 for member in group:
                     member_tier_evaluate(member=member)
             self._grace(members["SH001"][2])
+            self._adjustment(members["SH001"][3], dealers["SH001"])
             self._repair_orders(members["SH001"], dealers["SH001"])
         count = sum(len(group) for group in members.values())
         self.stdout.write(self.style.SUCCESS(f"demo loyalty loaded: {count} members at {len(dealers)} dealers"))
@@ -159,6 +160,22 @@ class Command(BaseCommand):
         points_earn(
             member=member, points=2000, source=EarnSource.REFERRAL, dealer=dealer, funded_by="oem",
             idempotency_key=f"demo:{member.number}:referral", reason="demo: referred a friend",
+        )  # fmt: skip
+
+    def _adjustment(self, member, dealer) -> None:
+        """A goodwill correction asked for by a salesperson and approved by the sales manager."""
+        people = dict(
+            RoleAssignment.objects.filter(dealer=dealer, is_active=True, role__in=[Role.SALESPERSON, Role.SALES_MANAGER])
+            .order_by("id")
+            .values_list("role", "user")
+        )
+        if Role.SALESPERSON not in people or Role.SALES_MANAGER not in people:
+            return
+        users = get_user_model().objects.in_bulk([people[Role.SALESPERSON], people[Role.SALES_MANAGER]])
+        points_adjust(
+            member=member, points=300, reason="demo: goodwill for a delayed delivery",
+            by=users[people[Role.SALESPERSON]], approver=users[people[Role.SALES_MANAGER]], dealer=dealer,
+            idempotency_key=f"demo:{member.number}:adjust",
         )  # fmt: skip
 
     def _grace(self, member) -> None:
