@@ -80,7 +80,7 @@ def test_every_demo_login_lands_on_a_page_that_fits_its_role(client):
     start_pages = {
         Role.SALESPERSON: reverse("leads:my_day"),
         Role.SALES_MANAGER: reverse("leads:team"),
-        Role.SERVICE_ADVISOR: reverse("customers:search"),
+        Role.SERVICE_ADVISOR: reverse("service:workshop"),
         Role.CALL_CENTRE_AGENT: reverse("customers:search"),
         Role.DEALER_ADMIN: reverse("dealer_staff", kwargs={"dealer_id": sh001.id}),
         Role.REGIONAL_MANAGER: reverse("dealers:network"),
