@@ -16,6 +16,7 @@ from dealers.services.mystery import mystery_shops_reconcile_pending
 from dealers.services.scorecards import scorecards_draft as _scorecards_draft
 
 
+@shared_task(name="dealers.tasks.scorecards_draft", acks_late=True)
 def scorecards_draft() -> dict:
     """Hourly: the month that closed in the OEM's zone gets its drafts, earlier months their restatements
     (a run that finds nothing new changes nothing)."""
@@ -30,6 +31,7 @@ def findings_escalate() -> int:
     return escalated
 
 
+@shared_task(name="dealers.tasks.facts_rederive_recent", acks_late=True)
 def facts_rederive_recent() -> int:
     with network_wide(reason="nightly re-derivation of the dealers' daily facts: planning"):
         first_day, last_day = rederive_days(days=settings.DEALERS_FACTS_REDERIVE_DAYS)

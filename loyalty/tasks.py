@@ -49,6 +49,7 @@ def tiers_evaluate_task() -> int:
         batches += 1
 
 
+@shared_task(name="loyalty.tasks.survey_reminders", acks_late=True)
 def survey_reminders() -> int:
     with network_wide(reason="survey reminders: unanswered invitations of every dealer"):
         return invitations_remind_due()
