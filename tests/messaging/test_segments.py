@@ -47,6 +47,9 @@ def number_in(page: str) -> int:
 def test_the_builder_shows_every_registered_filter_grouped(world):
     page = client_for(world["people"]["manager"]).get(reverse("messaging:segment_new")).content.decode()
     for segment_filter in segment_filters():
+        field = segment_filter.field()
+        if getattr(field, "choices", None) is not None and not list(field.choices):
+            continue  # a choice with nothing to choose yet (no club tiers defined) renders no input
         assert f'name="f_{segment_filter.key}"' in page
     assert 'data-group="customer"' in page and 'data-group="vehicle"' in page and 'data-group="lead"' in page
 

@@ -51,7 +51,7 @@ def test_logout_is_a_post(client):
     [
         (Role.SALESPERSON, "dealer", "leads:my_day"),
         (Role.SALES_MANAGER, "dealer", "leads:team"),
-        (Role.SERVICE_ADVISOR, "dealer", "customers:search"),
+        (Role.SERVICE_ADVISOR, "dealer", "service:workshop"),
         (Role.CALL_CENTRE_AGENT, None, "customers:search"),
         (Role.REGIONAL_MANAGER, "region", "dealers:network"),
         (Role.OEM_ADMIN, None, "network_overview"),

@@ -22,6 +22,7 @@ from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
 from crm.network.services import staff_phone_set
 from leads import services
+from leads.services.sla_watch import sla_breaches_mark
 from leads.models import DemoCar, Lead, LeadSource, LeadType, LostVerdict, Stage
 
 DEMO_MODELS = ["A3", "A5", "A6", "X5", "EV7"]
@@ -73,6 +74,8 @@ class Command(BaseCommand):
         created = 0
         for dealer in dealers:
             created += self._dealer_funnel(dealer, rng, oem_phone)
+        # What beat's first-response sweep does within a minute of `make run`: uncontacted leads past due.
+        sla_breaches_mark()
         self.stdout.write(self.style.SUCCESS(f"demo leads loaded: {created} leads at {len(dealers)} dealers"))
 
     def _staff(self, dealer, role):
