@@ -22,8 +22,8 @@ from crm.network.access import access_for
 from crm.network.models import Dealer, Role, RoleAssignment
 from crm.network.services import staff_phone_set
 from leads import services
-from leads.services.sla_watch import sla_breaches_mark
 from leads.models import DemoCar, Lead, LeadSource, LeadType, LostVerdict, Stage
+from leads.services.sla_watch import sla_breaches_mark
 
 DEMO_MODELS = ["A3", "A5", "A6", "X5", "EV7"]
 NEW_PROSPECTS = [
