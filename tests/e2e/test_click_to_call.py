@@ -85,7 +85,7 @@ def test_a_salesperson_calls_a_lead_and_sees_the_verified_outcome(live_server, b
         wait_for(recorded)
         dispatch_all()  # the worker's second job: hand the record's event to leads
 
-        page.wait_for_selector("#call-status:has-text('Answered')", timeout=15000)
+        page.wait_for_selector("#call-status:has-text('84 seconds')", timeout=15000)  # polls until recorded
         status = page.inner_text("#call-status")
         assert "84 seconds" in status and "verified" in status
         with network_wide(reason="test check"):
