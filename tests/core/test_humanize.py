@@ -77,11 +77,12 @@ def test_every_language_we_ship_has_its_own_date_formats():
 
 
 def test_no_template_hard_codes_an_english_date_pattern():
-    """Dates go through the named formats (or the display filters), never "D j M" or "l j F"."""
+    """Dates go through the named formats (or the display filters), never "D j M" or "l j F". ISO forms for
+    machines ("Y", "Y-m" for a month in a query string, "Y-m-d") are not display."""
     import re
     from pathlib import Path
 
-    pattern = re.compile(r"""(\|date:|\{% now )["'](?![A-Z_]+_FORMAT["'])(?!Y["'])(?!Y-m-d["'])[^"']*["']""")
+    pattern = re.compile(r"""(\|date:|\{% now )["'](?![A-Z_]+_FORMAT["'])(?!Y["'])(?!Y-m["'])(?!Y-m-d["'])[^"']*["']""")
     root = Path(__file__).resolve().parents[2] / "templates"
     offenders = [
         f"{path.relative_to(root)}: {match.group(0)}"
