@@ -40,3 +40,14 @@ def production_static(tmp_path_factory):
     static_root = tmp_path_factory.mktemp("production") / "static"
     build_static(static_root)
     return static_root
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_site():
+    """Each test starts in the site's language: a request in Chinese (a user's saved language, activated by
+    the middleware) leaves the thread's language behind, and the next test would read Chinese labels."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
