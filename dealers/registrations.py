@@ -11,16 +11,12 @@ registered measure says may change it.
 """
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core import key_figures
 from crm.core import key_figures as kf
 from crm.core.navigation import Landing, NavEntry, in_namespace, landing_register, nav_register
-from crm.network.models import Dealer
 from crm.timeline.registry import subscribe
 from dealers import permissions
 from dealers.models import Audit, MysteryShop
@@ -72,28 +68,21 @@ landing_register(
 )
 
 
-def _local_rows(queryset, moment_field: str, value_of, *, dealer_ids, first_day, last_day):
-    """(dealer, local day, value) per row of `queryset` whose `moment_field` falls on the dealer's local days
-    first_day…last_day (a day's margin each side in UTC, then each dealer's zone decides)."""
-    zones = dict(Dealer.objects.filter(id__in=dealer_ids).values_list("id", "time_zone"))
-    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
-    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
-    totals: dict[tuple, object] = defaultdict(int)
-    for row in queryset.filter(dealer_id__in=dealer_ids, **{f"{moment_field}__gte": start, f"{moment_field}__lt": end}):
-        day = timezone.localtime(getattr(row, moment_field), ZoneInfo(zones[row.dealer_id])).date()
-        if first_day <= day <= last_day:
-            totals[(row.dealer_id, day)] += value_of(row)
-    return [(dealer_id, day, value) for (dealer_id, day), value in totals.items()]
+def _shops_counted(condition: Q):
+    """Reconciled mystery shops of `condition`, counted on the dealer's local day of the visit or call."""
+
+    def compute(*, dealer_ids, first_day, last_day):
+        shops = MysteryShop.objects.filter(condition, reconciled_at__isnull=False)
+        rows = kf.on_local_days(shops, "occurred_at", dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+        counted = rows.values("dealer_id", "local_day").annotate(n=Count("id")).order_by()
+        return [(row["dealer_id"], row["local_day"], row["n"]) for row in counted]
+
+    return compute
 
 
-def _shops_reconciled(*, dealer_ids, first_day, last_day):
-    shops = MysteryShop.objects.filter(reconciled_at__isnull=False).exclude(is_logged=True, is_followed_up=None)
-    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
-
-
-def _shops_passed(*, dealer_ids, first_day, last_day):
-    shops = MysteryShop.objects.filter(reconciled_at__isnull=False, is_logged=True, is_followed_up=True)
-    return _local_rows(shops, "occurred_at", lambda shop: 1, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+# A shop still waiting to see whether the follow-up came (logged, cadence not yet over) is not reconciled yet.
+_shops_reconciled = _shops_counted(~Q(is_logged=True, is_followed_up=None))
+_shops_passed = _shops_counted(Q(is_logged=True, is_followed_up=True))
 
 
 def _audit_rows(value_of, *, dealer_ids, first_day, last_day):
@@ -260,7 +249,7 @@ FACTS_SUBSCRIBER = "dealers.facts"
 
 
 def facts_subscribe() -> None:
-    kinds = {kind for measure in key_figures.measures() for kind in measure.changed_by}
+    kinds = {kind for measure in kf.measures() for kind in measure.changed_by}
     if kinds:
         subscribe(name=FACTS_SUBSCRIBER, kinds=kinds, handler=facts_on_event)
 

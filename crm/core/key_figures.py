@@ -17,10 +17,12 @@ Shanghai day, whatever the server's zone.
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from statistics import median
 from typing import Any
+
+from django.db.models import DateField, F, Func, QuerySet
 
 
 class Unit(StrEnum):
@@ -139,6 +141,34 @@ def add_to_total(kind: MeasureKind, total, value):
     if kind == MeasureKind.VALUES:
         return [*total, *value]
     return total + value
+
+
+# --- Counting rows on a dealer's local days (what every owner's `compute` does) ---------------------------------
+
+# The widest gap between UTC and a local clock (Kiribati, +14): an index range on the instant this much wider
+# than the local days holds every row of those days; the dealer's zone then decides.
+_WIDEST_OFFSET = timedelta(days=1)
+
+
+class LocalDay(Func):
+    """The dealer-local date of an instant: (instant AT TIME ZONE dealer's zone)::date."""
+
+    template = "(timezone(%(expressions)s))::date"
+    output_field = DateField()
+
+    def __init__(self, instant: str, zone: str = "dealer__time_zone"):
+        super().__init__(F(zone), F(instant))
+
+
+def on_local_days(rows: QuerySet, instant: str, *, dealer_ids, first_day: date, last_day: date) -> QuerySet:
+    """The rows whose `instant` falls on their dealer's local days first_day…last_day, annotated with
+    `local_day` (rows with a `dealer` relation). `dealer_ids` None: every dealer `rows` holds."""
+    start = datetime.combine(first_day, time.min, tzinfo=UTC) - _WIDEST_OFFSET
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC) + _WIDEST_OFFSET
+    rows = rows.filter(**{f"{instant}__gte": start, f"{instant}__lt": end})
+    if dealer_ids is not None:
+        rows = rows.filter(dealer_id__in=list(dealer_ids))
+    return rows.annotate(local_day=LocalDay(instant)).filter(local_day__gte=first_day, local_day__lte=last_day)
 
 
 def totals_from_raw(*, codes: Iterable[str], dealer_ids, first_day: date, last_day: date) -> dict[str, Any]:

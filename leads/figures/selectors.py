@@ -15,18 +15,16 @@ stored them, or computed by the same module.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
     BigIntegerField,
     Count,
-    DateField,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -37,6 +35,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import key_figures as kf
 from crm.customers.models import ContactPoint, CustomerDealer, DuplicateCandidate
 from crm.timeline.models import TimelineEvent
 from leads import events, sla
@@ -52,20 +51,6 @@ from leads.models import (
     Order,
     Stage,
 )
-
-# The widest gap between UTC and a local clock (Kiribati, +14): an index range on arrived_at this much wider
-# than the local days holds every lead of those days.
-_WIDEST_OFFSET = timedelta(days=1)
-
-
-class LocalDay(Func):
-    """The dealer-local date of an instant: (instant AT TIME ZONE dealer's zone)::date."""
-
-    template = "(timezone(%(expressions)s))::date"
-    output_field = DateField()
-
-    def __init__(self, instant, zone="dealer__time_zone"):
-        super().__init__(F(zone), F(instant))
 
 
 def _earlier_open_lead_of_same_customer() -> Exists:
@@ -96,14 +81,7 @@ VERDICTS = Basis(LostVerdict, "proposed_at", _("lost verdicts"))
 def on_days(rows: QuerySet, basis: Basis, *, dealer_ids, first_day: date, last_day: date) -> QuerySet:
     """The rows of `rows` (a queryset of the basis' model) of the dealers' local days first_day…last_day,
     annotated with `local_day`; for leads, merged duplicates left out. `dealer_ids` None: every dealer."""
-    start = datetime.combine(first_day, time.min, tzinfo=UTC) - _WIDEST_OFFSET
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC) + _WIDEST_OFFSET
-    rows = rows.filter(**{f"{basis.day_field}__gte": start, f"{basis.day_field}__lt": end})
-    if dealer_ids is not None:
-        rows = rows.filter(dealer_id__in=list(dealer_ids))
-    rows = rows.annotate(local_day=LocalDay(basis.day_field)).filter(
-        local_day__gte=first_day, local_day__lte=last_day
-    )
+    rows = kf.on_local_days(rows, basis.day_field, dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
     if basis is LEADS:
         rows = rows.exclude(_earlier_open_lead_of_same_customer())
     return rows
@@ -537,7 +515,7 @@ def lead_cells(event) -> set[tuple[int, date]]:
     for basis, lead_field in ((LEADS, "id"), (FOLLOW_UPS, "lead_id"), (VERDICTS, "lead_id")):
         cells.update(
             basis.model.objects.filter(**{f"{lead_field}__in": lead_ids})
-            .annotate(local_day=LocalDay(basis.day_field))
+            .annotate(local_day=kf.LocalDay(basis.day_field))
             .values_list("dealer_id", "local_day")
             .distinct()
         )

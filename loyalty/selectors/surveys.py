@@ -11,27 +11,25 @@ invitation on the day it was created (sent), so a rate never mixes two periods' 
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
-    DateField,
-    DateTimeField,
     F,
     FloatField,
-    Func,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from crm.core.exceptions import NotFound
+from crm.core.key_figures import on_local_days
 from crm.core.names import person_name
 from crm.core.scope import network_wide
 from crm.messaging.models import OutboxMessage
@@ -429,32 +427,19 @@ def statistics_dealer_choices(*, user):
 # --- Key-figure measures (crm/core/key_figures.py) ---------------------------------------------------------
 
 
-def _local_day(path: str) -> Cast:
-    """The day in the dealer's own zone of the timestamp at `path` (PostgreSQL's timezone(zone, ts))."""
-    return Cast(
-        Func(F("dealer__time_zone"), F(path), function="timezone", output_field=DateTimeField()),
-        DateField(),
-    )
-
-
-def _in_days(queryset: QuerySet, path: str, dealer_field: str, dealer_ids, first_day: date, last_day: date):
-    # A day's margin on each side for the zones; the local day then decides.
-    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC)
-    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC)
-    return (
-        queryset.filter(**{f"{dealer_field}__in": list(dealer_ids), f"{path}__gte": start, f"{path}__lt": end})
-        .annotate(day=_local_day(path))
-        .filter(day__gte=first_day, day__lte=last_day)
-    )
-
-
 def _invitation_measure(condition: Q):
     def compute(*, dealer_ids, first_day: date, last_day: date):
         rows = (
-            _in_days(SurveyInvitation.objects.filter(condition), "created_at", "dealer_id", dealer_ids, first_day, last_day)
-            .values("dealer_id", "day")
+            on_local_days(
+                SurveyInvitation.objects.filter(condition),
+                "created_at",
+                dealer_ids=dealer_ids,
+                first_day=first_day,
+                last_day=last_day,
+            )
+            .values("dealer_id", "local_day")
             .annotate(value=Count("id"))
-            .values_list("dealer_id", "day", "value")
+            .values_list("dealer_id", "local_day", "value")
         )
         return list(rows)
 
@@ -465,10 +450,10 @@ def _answer_measure(condition: Q, value):
     def compute(*, dealer_ids, first_day: date, last_day: date):
         answers = SurveyAnswer.objects.filter(condition).annotate(created_at=F("response__invitation__created_at"))
         rows = (
-            _in_days(answers, "created_at", "dealer_id", dealer_ids, first_day, last_day)
-            .values("dealer_id", "day")
+            on_local_days(answers, "created_at", dealer_ids=dealer_ids, first_day=first_day, last_day=last_day)
+            .values("dealer_id", "local_day")
             .annotate(value=value)
-            .values_list("dealer_id", "day", "value")
+            .values_list("dealer_id", "local_day", "value")
         )
         return [(dealer_id, day, v or 0) for dealer_id, day, v in rows]
 

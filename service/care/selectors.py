@@ -1,13 +1,12 @@
 """Every read of complaints and call-backs: querysets already scoped to the user (the request's row-level
 security scope, and the permission to read them at all) and already joined for their pages."""
 
-from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Count, DateField, F, Func, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from crm.core.exceptions import NotFound
+from crm.core.key_figures import on_local_days
 from crm.customers.selectors import customer_get, customer_search
 from crm.network.access import access_for, dealers_visible
 from crm.network.models import Role, RoleAssignment
@@ -144,25 +143,9 @@ def call_back_get(*, user, call_back_id: int) -> CallBack:
 # --- Key figures' measures (crm/core/key_figures.py): per dealer and local day, from the raw rows ------------
 
 
-def local_day(field: str):
-    """The instant in `field` as a calendar day at the row's dealer (its own time zone)."""
-    return Cast(Func(F("dealer__time_zone"), F(field), function="timezone"), output_field=DateField())
-
-
-def per_local_day(rows: QuerySet, field: str, *, dealer_ids, first_day, last_day) -> QuerySet:
-    # A day's instants lie within a day either side of the UTC dates: the index narrows, the zone decides.
-    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC)
-    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC)
-    return (
-        rows.filter(dealer_id__in=list(dealer_ids), **{f"{field}__gte": start, f"{field}__lt": end})
-        .annotate(day=local_day(field))
-        .filter(day__gte=first_day, day__lte=last_day)
-    )
-
-
 def measure_complaint_first_contact_hours(*, dealer_ids, first_day, last_day):
     """Hours from opening to the first contact, on the day of that contact."""
-    rows = per_local_day(
+    rows = on_local_days(
         Complaint.objects.filter(first_contacted_at__isnull=False),
         "first_contacted_at",
         dealer_ids=dealer_ids,
@@ -170,14 +153,14 @@ def measure_complaint_first_contact_hours(*, dealer_ids, first_day, last_day):
         last_day=last_day,
     )
     for dealer_id, day, opened_at, contacted_at in rows.values_list(
-        "dealer_id", "day", "opened_at", "first_contacted_at"
+        "dealer_id", "local_day", "opened_at", "first_contacted_at"
     ):
         yield dealer_id, day, [round((contacted_at - opened_at).total_seconds() / 3600, 2)]
 
 
 def measure_complaint_closure_hours(*, dealer_ids, first_day, last_day):
     """Hours from opening to closing (with the customer's confirmation), on the day it closed."""
-    rows = per_local_day(
+    rows = on_local_days(
         Complaint.objects.filter(status=Complaint.Status.CLOSED),
         "closed_at",
         dealer_ids=dealer_ids,
@@ -185,13 +168,13 @@ def measure_complaint_closure_hours(*, dealer_ids, first_day, last_day):
         last_day=last_day,
     )
     for dealer_id, day, opened_at, closed_at in rows.values_list(
-        "dealer_id", "day", "opened_at", "closed_at"
+        "dealer_id", "local_day", "opened_at", "closed_at"
     ):
         yield dealer_id, day, [round((closed_at - opened_at).total_seconds() / 3600, 2)]
 
 
 def _call_backs_by_due_day(*, dealer_ids, first_day, last_day, reached: bool):
-    rows = per_local_day(
+    rows = on_local_days(
         CallBack.objects.all(), "due_by", dealer_ids=dealer_ids, first_day=first_day, last_day=last_day
     )
     if reached:
@@ -199,8 +182,8 @@ def _call_backs_by_due_day(*, dealer_ids, first_day, last_day, reached: bool):
             recorded_at__lte=F("due_by"),
             outcome__in=[CallBack.Outcome.SATISFIED, CallBack.Outcome.DISSATISFIED],
         )
-    for row in rows.values("dealer_id", "day").annotate(count=Count("id")).order_by():
-        yield row["dealer_id"], row["day"], row["count"]
+    for row in rows.values("dealer_id", "local_day").annotate(count=Count("id")).order_by():
+        yield row["dealer_id"], row["local_day"], row["count"]
 
 
 def measure_call_backs_due(*, dealer_ids, first_day, last_day):

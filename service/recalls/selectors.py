@@ -5,8 +5,8 @@ own, a region its dealers, the OEM all); uploads and unmatched VINs are the OEM'
 from django.db.models import Count, Q, QuerySet
 
 from crm.core.exceptions import NotFound
+from crm.core.key_figures import on_local_days
 from crm.network.access import access_for
-from service.care.selectors import per_local_day
 from service.models import RecallCampaign, RecallUnmatchedVin, RecallUpload, RecallVehicle
 from service.recalls import permissions
 
@@ -138,7 +138,7 @@ def recall_totals(report: list[dict]) -> dict:
 
 
 def _recall_cohort(*, dealer_ids, first_day, last_day, completed: bool):
-    rows = per_local_day(
+    rows = on_local_days(
         RecallVehicle.objects.filter(dealer__isnull=False),
         "added_at",
         dealer_ids=dealer_ids,
@@ -147,8 +147,8 @@ def _recall_cohort(*, dealer_ids, first_day, last_day, completed: bool):
     )
     if completed:
         rows = rows.filter(status=Status.COMPLETED)
-    for row in rows.values("dealer_id", "day").annotate(count=Count("id")).order_by():
-        yield row["dealer_id"], row["day"], row["count"]
+    for row in rows.values("dealer_id", "local_day").annotate(count=Count("id")).order_by():
+        yield row["dealer_id"], row["local_day"], row["count"]
 
 
 def measure_recall_vehicles_affected(*, dealer_ids, first_day, last_day):
