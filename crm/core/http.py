@@ -1,14 +1,23 @@
-"""What every page shares when it handles a request: HTMX detection, a safe "back" redirect, and calling
-one service so that its typed error reaches the user beside the field it names."""
+"""What every page shares when it handles a request: HTMX detection, a safe "back" redirect, calling one
+service so that its typed error reaches the user beside the field it names, and a table downloaded as a
+CSV or XLSX file."""
 
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from crm.core.spreadsheets import write_csv, write_xlsx
+
+SPREADSHEET_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def is_htmx(request) -> bool:
@@ -37,3 +46,24 @@ def redirect_back(request, default: str):
     ):
         return redirect(target)
     return redirect(default)
+
+
+def refuse_spreadsheet_format() -> HttpResponse:
+    return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+
+
+def spreadsheet_response(
+    file_format: str, headers, rows, *, name: str, sheet_title: str | None = None, stamped: bool = True
+) -> HttpResponse:
+    """The table as a downloaded file (`file_format` one of SPREADSHEET_TYPES), built whole in memory: the
+    request's row-level-security scope ends with the request. The file is named `name`, followed by the
+    local time of the download unless `stamped` is False."""
+    headers = [str(header) for header in headers]
+    if file_format == "csv":
+        content = write_csv(headers, rows)
+    else:
+        content = write_xlsx(headers, rows, sheet_title=sheet_title or name)
+    filename = f"{name}-{timezone.localtime():%Y%m%d-%H%M}" if stamped else name
+    response = HttpResponse(content, content_type=SPREADSHEET_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return response

@@ -1,41 +1,17 @@
-"""What the dealers' pages share: the period form's handling and the CSV/XLSX response.
+"""What the dealers' pages share: the period form's handling and the export format asked for.
 """
 
 from functools import wraps
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.http import Http404
 
 from crm.core.exceptions import NotFound, PermissionDenied
-from crm.core.spreadsheets import write_csv, write_xlsx
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+from crm.core.http import SPREADSHEET_TYPES
 
 
 def export_format(request) -> str | None:
     file_format = request.GET.get("format", "csv")
-    return file_format if file_format in FORMATS else None
-
-
-def refuse_format() -> HttpResponse:
-    return HttpResponseBadRequest(_("Choose CSV or XLSX."))
-
-
-def spreadsheet(file_format: str, headers, rows, *, name: str) -> HttpResponse:
-    """The table as a whole file, built in memory: the row-level security scope ends with the request."""
-    headers = [str(header) for header in headers]
-    if file_format == "csv":
-        content = write_csv(headers, rows)
-    else:
-        content = write_xlsx(headers, rows, sheet_title=name)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{file_format}"'
-    return response
+    return file_format if file_format in SPREADSHEET_TYPES else None
 
 
 def allowed_or_404(rule):

@@ -12,13 +12,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
+from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
 from dealers.exports import dealer_table
 from dealers.forms import PeriodForm, bound
 from dealers.models import OemRead
 from dealers.selectors import pages
 from dealers.selectors.periods import PERIOD_CHOICES
 from dealers.services import oem_reads_record
-from dealers.views.common import export_format, refuse_format, spreadsheet
+from dealers.views.common import export_format
 
 
 def chart_data(figures: pages.DealerFigures) -> dict:
@@ -103,7 +104,7 @@ def dealer(request, dealer_id: int):
 def dealer_export(request, dealer_id: int):
     file_format = export_format(request)
     if file_format is None:
-        return refuse_format()
+        return refuse_spreadsheet_format()
     dealer, _form, _refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
     headers, rows = dealer_table(figures)
     oem_reads_record(
@@ -114,4 +115,4 @@ def dealer_export(request, dealer_id: int):
         path=request.get_full_path(),
         period=figures.compared.current,
     )
-    return spreadsheet(file_format, headers, rows, name=f"dealer-{dealer.code}")
+    return spreadsheet_response(file_format, headers, rows, name=f"dealer-{dealer.code}")

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
+from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
 from dealers import permissions
 from dealers.exports import ranking_table
 from dealers.forms import RankingForm, bound
@@ -16,7 +17,7 @@ from dealers.models import OemRead
 from dealers.selectors import pages
 from dealers.selectors.periods import PERIOD_CHOICES
 from dealers.services import oem_reads_record
-from dealers.views.common import export_format, refuse_format, spreadsheet
+from dealers.views.common import export_format
 
 
 def _ranking(request):
@@ -60,7 +61,7 @@ def network(request):
 def network_export(request):
     file_format = export_format(request)
     if file_format is None:
-        return refuse_format()
+        return refuse_spreadsheet_format()
     _form, _refused, ranking = _ranking(request)
     if ranking.primary is None:
         raise Http404
@@ -73,4 +74,4 @@ def network_export(request):
         path=request.get_full_path(),
         period=ranking.compared.current,
     )
-    return spreadsheet(file_format, headers, rows, name="dealer-ranking")
+    return spreadsheet_response(file_format, headers, rows, name="dealer-ranking")

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
+from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
 from crm.network.models import DEALER_MANAGER_ROLES, Role
 from crm.network.selectors import acting_dealer_for_request
 from dealers import permissions
@@ -17,7 +18,7 @@ from dealers.forms import PeriodForm, bound
 from dealers.selectors import pages
 from dealers.selectors.periods import PERIOD_CHOICES
 from dealers.selectors.read_log import READ_LOG_PAGE_SIZE, oem_reads_for_dealer
-from dealers.views.common import export_format, refuse_format, spreadsheet
+from dealers.views.common import export_format
 from dealers.views.dealer import chart_data
 
 
@@ -63,12 +64,12 @@ def own_export(request):
         raise Http404
     file_format = export_format(request)
     if file_format is None:
-        return refuse_format()
+        return refuse_spreadsheet_format()
     dealer = _acting_dealer(request, DEALER_MANAGER_ROLES)
     form, _refused = bound(PeriodForm, request)
     figures = pages.dealer_figures(dealer=dealer, compared=form.compared(), region_wide=True)
     headers, rows = dealer_table(figures)
-    return spreadsheet(file_format, headers, rows, name=f"figures-{dealer.code}")
+    return spreadsheet_response(file_format, headers, rows, name=f"figures-{dealer.code}")
 
 
 @login_required

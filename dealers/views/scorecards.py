@@ -4,15 +4,14 @@ the OEM admin's templates."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import ApplicationError
-from crm.core.spreadsheets import write_csv, write_xlsx
+from crm.core.http import SPREADSHEET_TYPES, refuse_spreadsheet_format, spreadsheet_response
 from crm.network.access import dealers_visible
 from dealers import permissions
 from dealers.exceptions import Frozen
@@ -20,11 +19,6 @@ from dealers.forms import TemplateForm
 from dealers.selectors import scorecards as selectors
 from dealers.services import scorecards as services
 from dealers.views.common import allowed_or_404, month_param
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @login_required
@@ -100,8 +94,8 @@ def scorecard_history(request, dealer_id: int):
 def scorecard_export(request):
     """The scorecards of the list's filters, one row per key figure, as CSV or XLSX."""
     file_format = request.GET.get("as", "csv")
-    if file_format not in FORMATS:
-        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+    if file_format not in SPREADSHEET_TYPES:
+        return refuse_spreadsheet_format()
     month = month_param(request.GET.get("month", ""))
     scorecards = selectors.scorecards_list(user=request.user, month=month).prefetch_related("lines")[:2000]
     headers = [
@@ -120,11 +114,7 @@ def scorecard_export(request):
                     line.figure_code, line.weight, line.value, line.target, line.floor, line.points,
                 )
             )
-    content = write_csv(headers, rows) if file_format == "csv" else write_xlsx(headers, rows, sheet_title="scorecards")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="scorecards-{stamp}.{file_format}"'
-    return response
+    return spreadsheet_response(file_format, headers, rows, name="scorecards")
 
 
 # --- Templates (OEM admins) ---------------------------------------------------------------------------------

@@ -15,16 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
-from crm.core.spreadsheets import write_csv, write_xlsx
+from crm.core.http import SPREADSHEET_TYPES, refuse_spreadsheet_format, spreadsheet_response
 from leads.dashboard import selectors
 from leads.dashboard.exports import LEAD_ROW_HEADERS, figures_table
 from leads.dashboard.forms import PERIODS, FunnelFilterForm
 from leads.models import LeadType
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _viewer(request) -> selectors.Viewer:
@@ -158,17 +153,9 @@ def funnel(request):
 
 def _spreadsheet(request, headers, rows, *, name: str) -> HttpResponse:
     file_format = request.GET.get("format", "csv")
-    if file_format not in FORMATS:
-        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
-    headers = [str(header) for header in headers]
-    if file_format == "csv":
-        content = write_csv(headers, rows)
-    else:
-        content = write_xlsx(headers, rows, sheet_title=name)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{file_format}"'
-    return response
+    if file_format not in SPREADSHEET_TYPES:
+        return refuse_spreadsheet_format()
+    return spreadsheet_response(file_format, headers, rows, name=name)
 
 
 @login_required

@@ -5,14 +5,19 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.core.http import redirect_back, service_call
-from crm.core.spreadsheets import write_csv, write_xlsx
+from crm.core.http import (
+    SPREADSHEET_TYPES,
+    redirect_back,
+    refuse_spreadsheet_format,
+    service_call,
+    spreadsheet_response,
+)
 from crm.customers.models import Customer
 from crm.network.models import NETWORK_ROLES, Dealer, RoleAssignment
 from loyalty.forms import AdjustForm, EarnCampaignForm, EnrolForm, ProgrammeForm, TierForm
@@ -40,10 +45,6 @@ from loyalty.services.ledger import points_adjust
 from service.models import RepairOrder
 
 EXPIRING_DAYS = 90
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _reader(request) -> None:
@@ -147,8 +148,8 @@ def member_statement(request, member_id: int):
             "loyalty/statement.html",
             {"statement": statement, "member": member, "previous": add_months(month, -1), "next": add_months(month, 1)},
         )
-    if file_format not in FORMATS:
-        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+    if file_format not in SPREADSHEET_TYPES:
+        return refuse_spreadsheet_format()
     headers = [_("Date"), _("Kind"), _("Source"), _("Dealer"), _("Points"), _("Reason")]
     rows = [
         [
@@ -163,14 +164,10 @@ def member_statement(request, member_id: int):
     ]
     rows.insert(0, ["", _("Opening balance"), "", "", statement.opening, ""])
     rows.append(["", _("Closing balance"), "", "", statement.closing, ""])
-    name = f"statement-{member.number}-{month:%Y-%m}"
-    if file_format == "csv":
-        content = write_csv([str(h) for h in headers], rows)
-    else:
-        content = write_xlsx([str(h) for h in headers], rows, sheet_title=f"{month:%Y-%m}")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    return response
+    return spreadsheet_response(
+        file_format, headers, rows, name=f"statement-{member.number}-{month:%Y-%m}", sheet_title=f"{month:%Y-%m}",
+        stamped=False,
+    )
 
 
 @login_required

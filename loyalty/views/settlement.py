@@ -2,17 +2,16 @@
 (and what the OEM funds), with its export."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from crm.core.spreadsheets import write_csv, write_xlsx
+from crm.core.http import SPREADSHEET_TYPES, refuse_spreadsheet_format, spreadsheet_response
 from loyalty.permissions import can_see_settlement
 from loyalty.selectors.club import add_months, programme_current
 from loyalty.selectors.reports import liability_now, parse_month, settlement_for
-from loyalty.views.club import FORMATS
 
 
 @login_required
@@ -38,14 +37,11 @@ def settlement(request):
                 "total_amount": sum((row.amount for row in rows), start=0),
             },
         )
-    if file_format not in FORMATS:
-        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+    if file_format not in SPREADSHEET_TYPES:
+        return refuse_spreadsheet_format()
     headers = [str(_("Who pays")), str(_("Who is paid")), str(_("Points")), str(_("Amount (yuan)"))]
     lines = [[row.payer or str(_("The OEM")), row.payee, row.points, row.amount] for row in rows]
-    if file_format == "csv":
-        content = write_csv(headers, lines)
-    else:
-        content = write_xlsx(headers, lines, sheet_title=f"{month:%Y-%m}")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="points-settlement-{month:%Y-%m}.{file_format}"'
-    return response
+    return spreadsheet_response(
+        file_format, headers, lines, name=f"points-settlement-{month:%Y-%m}", sheet_title=f"{month:%Y-%m}",
+        stamped=False,
+    )

@@ -18,9 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.core.exceptions import NotFound
-from crm.core.http import service_call
+from crm.core.http import SPREADSHEET_TYPES, refuse_spreadsheet_format, service_call, spreadsheet_response
 from crm.core.scope import network_wide
-from crm.core.spreadsheets import write_csv, write_xlsx
 from crm.network.access import access_for
 from loyalty import permissions
 from loyalty.exceptions import SurveyAlreadyAnswered, SurveyAnswersInvalid, SurveyExpired
@@ -29,11 +28,6 @@ from loyalty.models import SurveyInvitation, SurveyKind, SurveyQuestion, SurveyR
 from loyalty.selectors import surveys as selectors
 from loyalty.services import questionnaires as builder
 from loyalty.services import surveys as services
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _answers_from(request, questions) -> dict[str, list[str]]:
@@ -324,8 +318,8 @@ def statistics(request):
 @require_GET
 def statistics_export(request):
     file_format = request.GET.get("format", "csv")
-    if file_format not in FORMATS:
-        return HttpResponseBadRequest(_("Choose CSV or XLSX."))
+    if file_format not in SPREADSHEET_TYPES:
+        return refuse_spreadsheet_format()
     _form, refused, figures = _statistics(request)
     if refused is not None:
         return HttpResponseBadRequest(_("The filters are not valid."))
@@ -334,15 +328,7 @@ def statistics_export(request):
     question_headers, question_rows = _question_table(figures, language)
     # One sheet: the breakdown, a blank row, then the questions.
     rows = [*rows, [], [str(h) for h in question_headers], *question_rows]
-    headers = [str(h) for h in headers]
-    if file_format == "csv":
-        content = write_csv(headers, rows)
-    else:
-        content = write_xlsx(headers, rows, sheet_title="surveys")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="surveys-{stamp}.{file_format}"'
-    return response
+    return spreadsheet_response(file_format, headers, rows, name="surveys")
 
 
 # --- The questionnaire builder (OEM admin) ------------------------------------------------------------------
