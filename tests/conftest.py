@@ -16,7 +16,8 @@ def _connect_as(user: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_modify_db_settings, django_db_blocker):
+    # django_db_modify_db_settings: under pytest-xdist each worker gets its own test database (test_crm_gw0, …).
     with django_db_blocker.unblock():
         _connect_as(settings.CRM_OWNER_DB_ROLE)
         # CRM_TEST_KEEPDB: use the test database another run made (the PgBouncer test runs a slice this way).

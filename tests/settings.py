@@ -1,5 +1,6 @@
 """The project's settings plus a probe app whose timeline subscriber the Celery integration test watches."""
 
+import os
 import tempfile
 
 from crm.settings import *  # noqa: F403
@@ -10,6 +11,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_FAILURE_LIMIT = 3
 # Wake-up calls sent by tests land on a queue of their own, never on a developer's running worker.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "crm-tests")  # noqa: F405
+# Under pytest-xdist (`make test` runs the suite on two processes), each process has its own Redis database
+# (cache, rate-limit counters, broker) and queue beside its own test database, as two runs would.
+if _xdist_worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    _base, _, _db = REDIS_URL.rpartition("/")  # noqa: F405
+    REDIS_URL = f"{_base}/{(int(_db or 0) + 1 + int(_xdist_worker.removeprefix('gw'))) % 16}"
+    CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{_xdist_worker}"
 
 # A template that prints a variable which does not resolve fails the test (see tests/strict_templates.py).
 TEMPLATES = [

@@ -1,8 +1,9 @@
 """Every role × every route: no role ever sees, counts or changes another dealer's rows.
 
 The routes are read from the URL configuration, so a new page or API route is covered the day it is
-added. Each route is called with the ids of rows the role must not see (every kind of row, so whatever
-the id means to the route, it points at something foreign), and list routes are also searched for the
+added. Each route is called with the ids of rows the role must not see: every kind of foreign row is made
+with the same id (FOREIGN_ID), so whatever the id means to the route it points at something foreign, and one
+call per route covers them all; and list routes are also searched for the
 foreign customer's name, phone and plate. A response may be a redirect, 401/403/404 or a page — but no
 page may contain any of the foreign rows' identifying strings, and no request may change them.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, StringConverter
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crm.core.scope import network_wide
@@ -26,7 +28,6 @@ from crm.messaging.models import (
 )
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
-from crm.timeline.services import event_record
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, staff
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,10 @@ pytestmark = pytest.mark.django_db
 MARKER = "Zqxforeign"
 FOREIGN_PHONE = "+8613955501234"
 FOREIGN_PLATE = "京Q77777"
+# Every foreign row, of whatever kind, has this id (the foreign customer's twin the next one): far above any id
+# a test makes by sequence, so the id means "the foreign row" to every route. Apps' own access tests make
+# their foreign rows with it too.
+FOREIGN_ID = 900_001
 # Namespaces whose routes are only for Django's staff admin; their index and list pages are still checked.
 SKIP_ARGUMENT_ROUTES_IN = {"admin"}
 DEALER_SCOPED_ROLES = [
@@ -81,15 +86,16 @@ def all_routes() -> list[Route]:
 ROUTES = all_routes()
 
 
-def foreign_messaging(far, foreign) -> list[int]:
+def foreign_messaging(far, foreign) -> None:
     """Far's messaging rows (a template, a segment, a campaign sending to the foreign customer, its outbox
-    row, a reply and a care message): ids for the messaging routes, names for the leak check."""
+    row, a reply and a care message), each with FOREIGN_ID; their names are for the leak check."""
     with network_wide(reason="test arrange"):
         template = MessageTemplate.objects.create(
-            dealer=far, name=f"{MARKER} Template", channel="sms", purpose="marketing", body_en=MARKER
+            id=FOREIGN_ID, dealer=far, name=f"{MARKER} Template", channel="sms", purpose="marketing", body_en=MARKER
         )
-        segment = Segment.objects.create(dealer=far, name=f"{MARKER} Segment", filters={"city": MARKER})
+        segment = Segment.objects.create(id=FOREIGN_ID, dealer=far, name=f"{MARKER} Segment", filters={"city": MARKER})
         campaign = Campaign.objects.create(
+            id=FOREIGN_ID,
             dealer=far,
             name=f"{MARKER} Campaign",
             segment=segment,
@@ -98,7 +104,8 @@ def foreign_messaging(far, foreign) -> list[int]:
             purpose="marketing",
             status=Campaign.Status.SENDING,
         )
-        message = OutboxMessage.objects.create(
+        OutboxMessage.objects.create(
+            id=FOREIGN_ID,
             idempotency_key=f"{MARKER}:1",
             kind="campaign",
             channel="sms",
@@ -110,11 +117,11 @@ def foreign_messaging(far, foreign) -> list[int]:
             body_text=MARKER,
             scheduled_at=campaign.created_at,
         )
-        reply = InboundMessage.objects.create(
+        InboundMessage.objects.create(
+            id=FOREIGN_ID,
             sender=FOREIGN_PHONE, body=MARKER, received_at=campaign.created_at, dealer=far, campaign=campaign
         )
-        care = CareProgram.objects.create(dealer=far, trigger="birthday", template=template, send_hour=7)
-    return [template.id, segment.id, campaign.id, message.id, reply.id, care.id]
+        CareProgram.objects.create(id=FOREIGN_ID, dealer=far, trigger="birthday", template=template, send_hour=7)
 
 
 @pytest.fixture
@@ -122,24 +129,30 @@ def world():
     """Region East with dealers Home and Neighbour; region North with dealer Far. Every foreign row lives
     only at Far; a second customer lives at Neighbour (foreign to dealer staff at Home, visible to East's
     regional manager)."""
-    east, north = RegionFactory(code="east"), RegionFactory(code="north")
+    east, north = RegionFactory(code="east"), RegionFactory(id=FOREIGN_ID, code="north")
     home, far = (
         DealerFactory(region=east, name="Home Motors"),
-        DealerFactory(region=north, name=f"{MARKER} Motors"),
+        DealerFactory(id=FOREIGN_ID, region=north, name=f"{MARKER} Motors"),
     )
     own = CustomerFactory(dealer=home, name="Own Customer")
-    foreign = CustomerFactory(dealer=far, name=f"{MARKER} Customer", phone=FOREIGN_PHONE)
-    foreign_twin = CustomerFactory(dealer=far, name=f"{MARKER} Twin")
-    vehicle = VehicleFactory(owner=foreign, plate=FOREIGN_PLATE)
+    foreign = CustomerFactory(id=FOREIGN_ID, origin_dealer=far, name=f"{MARKER} Customer", phone=None)
+    foreign_twin = CustomerFactory(id=FOREIGN_ID + 1, dealer=far, name=f"{MARKER} Twin")
+    vehicle = VehicleFactory(id=FOREIGN_ID, owner=foreign, plate=FOREIGN_PLATE)
     with network_wide(reason="test arrange"):
-        event = event_record(
-            customer_id=foreign.id, kind="customer.note", dealer_id=far.id, data={"text": MARKER}
+        CustomerDealer.objects.create(
+            id=FOREIGN_ID, customer=foreign, dealer=far, reason=CustomerDealer.Reason.WALK_IN
         )
-        pair = DuplicateCandidate.objects.create(
-            customer=foreign, other=foreign_twin, score=0.5, reason=MARKER
+        ContactPoint.objects.create(
+            id=FOREIGN_ID, customer=foreign, kind=ContactPoint.Kind.PHONE, value=FOREIGN_PHONE, is_primary=True
         )
-        link = CustomerDealer.objects.get(customer=foreign)
-        point = ContactPoint.objects.get(customer=foreign)
+        TimelineEvent.objects.create(
+            id=FOREIGN_ID, customer=foreign, kind="customer.note", dealer=far, data={"text": MARKER},
+            occurred_at=timezone.now(), dispatched_at=timezone.now(),
+        )
+        DuplicateCandidate.objects.create(
+            id=FOREIGN_ID, customer=foreign, other=foreign_twin, score=0.5, reason=MARKER
+        )
+    foreign_messaging(far, foreign)
     users = {
         role: staff(role, dealer=home)
         for role in (Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN)
@@ -147,15 +160,11 @@ def world():
     users[Role.REGIONAL_MANAGER] = staff(Role.REGIONAL_MANAGER, region=east)
     users[Role.CALL_CENTRE_AGENT] = staff(Role.CALL_CENTRE_AGENT)
     users[Role.OEM_ADMIN] = staff(Role.OEM_ADMIN)
-    foreign_ids = sorted(
-        {foreign.id, foreign_twin.id, vehicle.id, far.id, event.id, pair.id, link.id, point.id, north.id}
-        | set(foreign_messaging(far, foreign))
-    )
     return {
         "users": users,
         "own": own,
         "foreign": foreign,
-        "foreign_ids": foreign_ids,
+        "foreign_ids": [FOREIGN_ID, FOREIGN_ID + 1],
         "secrets": [
             f"{MARKER} Customer",
             f"{MARKER} Twin",

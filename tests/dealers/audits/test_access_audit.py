@@ -28,6 +28,7 @@ from dealers.models import (
 )
 from tests.core.test_access_matrix import (  # noqa: F401 - `world` is a fixture used below
     DEALER_SCOPED_ROLES,
+    FOREIGN_ID,
     FOREIGN_PHONE,
     MARKER,
     ROUTES,
@@ -46,14 +47,14 @@ ALL_ROLES = [*DEALER_SCOPED_ROLES, Role.CALL_CENTRE_AGENT, Role.OEM_ADMIN]
 @pytest.fixture
 def audit_world(world, settings, tmp_path):  # noqa: F811 - the matrix fixture
     """The matrix's world plus, at Far: a published and a draft scorecard, a completed audit with evidence, a
-    finding answered with evidence, and a mystery shop with the foreign customer's phone."""
+    finding answered with evidence, and a mystery shop with the foreign customer's phone; each row with the matrix's FOREIGN_ID."""
     settings.DEALERS_EVIDENCE_ROOT = tmp_path / "evidence"
     admin = world["users"][Role.OEM_ADMIN]
     with network_wide(reason="test arrange"):
         far = Dealer.objects.get(name=f"{MARKER} Motors")
         template = ScorecardTemplate.objects.create(version=99, name="Template", created_by=admin)
         published = Scorecard.objects.create(
-            dealer=far, template=template, month=date(2026, 10, 1), points_tier="B", tier="B",
+            id=FOREIGN_ID, dealer=far, template=template, month=date(2026, 10, 1), points_tier="B", tier="B",
             rebate_rate=Decimal(1), computed_at=timezone.now(), total_points=Decimal("84.00"),
             vetoes=[{"kind": "data_falsification", "finding_id": 0, "title": f"{MARKER} Veto"}],
         )
@@ -62,40 +63,38 @@ def audit_world(world, settings, tmp_path):  # noqa: F811 - the matrix fixture
             higher_is_better=True, value=80, points=75,
         )
         Scorecard.objects.filter(id=published.id).update(status="published", published_at=timezone.now())
-        draft = Scorecard.objects.create(
-            dealer=far, template=template, month=date(2026, 10, 1), version=2, restates=published,
+        Scorecard.objects.create(
+            id=FOREIGN_ID + 1, dealer=far, template=template, month=date(2026, 10, 1), version=2, restates=published,
             points_tier="A", tier="A", rebate_rate=Decimal(1), computed_at=timezone.now(),
         )
         checklist = AuditChecklist.objects.create(version=99, title="Checklist", created_by=admin)
         item = AuditChecklistItem.objects.create(checklist=checklist, category="c", text="t")
-        audit = Audit.objects.create(dealer=far, checklist=checklist, auditor=admin, visited_on=date.today(), note=MARKER)
-        result = AuditResult.objects.create(audit=audit, dealer=far, item=item, result="fail", note=f"{MARKER} note")
+        audit = Audit.objects.create(id=FOREIGN_ID, dealer=far, checklist=checklist, auditor=admin, visited_on=date.today(), note=MARKER)
+        result = AuditResult.objects.create(id=FOREIGN_ID, audit=audit, dealer=far, item=item, result="fail", note=f"{MARKER} note")
         audit_evidence = Evidence(
-            dealer=far, audit_result=result, name=f"{MARKER}-audit.png", content_type="image/png", size=9,
+            id=FOREIGN_ID, dealer=far, audit_result=result, name=f"{MARKER}-audit.png", content_type="image/png", size=9,
             uploaded_by=admin,
         )
         audit_evidence.file.save("a.png", SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n0"), save=False)
         audit_evidence.save()
-        shop = MysteryShop.objects.create(
-            dealer=far, kind="visit", occurred_at=timezone.now(), shopper_phone=FOREIGN_PHONE,
+        MysteryShop.objects.create(
+            id=FOREIGN_ID, dealer=far, kind="visit", occurred_at=timezone.now(), shopper_phone=FOREIGN_PHONE,
             scenario=f"{MARKER} scenario", recorded_by=admin,
         )
         finding = Finding.objects.create(
-            dealer=far, source="figure", figure_code="x", title=f"{MARKER} Finding", severity="critical",
+            id=FOREIGN_ID, dealer=far, source="figure", figure_code="x", title=f"{MARKER} Finding", severity="critical",
             due_on=date.today() + timedelta(days=3), raised_by=admin, raised_at=timezone.now(),
         )
         step = FindingStep.objects.create(finding=finding, dealer=far, kind="answered", at=timezone.now(), note=MARKER)
         finding_evidence = Evidence(
-            dealer=far, finding_step=step, name=f"{MARKER}-answer.pdf", content_type="application/pdf", size=9,
+            id=FOREIGN_ID + 1, dealer=far, finding_step=step, name=f"{MARKER}-answer.pdf", content_type="application/pdf", size=9,
             uploaded_by=admin,
         )
         finding_evidence.file.save("b.pdf", SimpleUploadedFile("b.pdf", b"%PDF-1.7 0"), save=False)
         finding_evidence.save()
         Finding.objects.filter(id=finding.id).update(status="answered", answered_at=timezone.now())
-    ids = [published.id, draft.id, audit.id, result.id, audit_evidence.id, shop.id, finding.id, finding_evidence.id]
     return {
-        **world,
-        "foreign_ids": sorted(set(world["foreign_ids"]) | set(ids) | {far.id}),
+        **world,  # every row above has the matrix's FOREIGN_ID (or the next one): the world's foreign ids cover them
         "secrets": [
             *world["secrets"],
             f"{MARKER} Finding",
