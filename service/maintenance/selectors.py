@@ -255,6 +255,10 @@ SELECT CASE WHEN sc.id IS NULL THEN NULL
   JOIN service_vehiclemaintenance AS vm ON vm.vehicle_id = s.vehicle_id
   JOIN service_maintenanceschedule AS model_schedule ON model_schedule.id = vm.schedule_id
   CROSS JOIN LATERAL (
+        SELECT ARRAY(SELECT DISTINCT c FROM service_maintenanceschedule AS m, unnest(m.operation_codes) AS c
+                      WHERE m.brand_model_id = model_schedule.brand_model_id) AS all_codes
+  ) AS codes
+  CROSS JOIN LATERAL (
         SELECT p.done_on AS on_day, p.mileage AS km, false AS is_first
           FROM service_repairordersummary AS p
          WHERE p.vehicle_id = s.vehicle_id AND (p.done_on, p.id) < (s.done_on, s.id)
@@ -266,10 +270,6 @@ SELECT CASE WHEN sc.id IS NULL THEN NULL
          ORDER BY 3, 1 DESC
          LIMIT 1
   ) AS basis
-  CROSS JOIN LATERAL (
-        SELECT ARRAY(SELECT DISTINCT c FROM service_maintenanceschedule AS m, unnest(m.operation_codes) AS c
-                      WHERE m.brand_model_id = model_schedule.brand_model_id) AS all_codes
-  ) AS codes
   LEFT JOIN LATERAL (
         SELECT m.* FROM service_maintenanceschedule AS m
          WHERE m.brand_model_id = model_schedule.brand_model_id AND basis.on_day IS NOT NULL
