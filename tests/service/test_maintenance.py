@@ -202,3 +202,14 @@ def test_recomputing_every_vehicle_equals_the_per_vehicle_results(workshop):
     assert maintenance_recompute_all(batch=2) == 0  # nothing changed: nothing written
     rules = {row[fields.index("rule")] for row in per_vehicle}
     assert rules == {"first", "interval", "none", "no_delivery"}
+
+
+def test_the_database_runs_the_statement_this_code_describes():
+    """The recompute function (migration 0031) is a frozen copy of service.maintenance.recompute's statement: a
+    change to one without a migration re-creating the other fails here."""
+    import importlib
+
+    from service.maintenance.recompute import FUNCTION_SQL
+
+    migration = importlib.import_module("service.migrations.0031_maintenance_recompute_function")
+    assert migration.FUNCTION_SQL == FUNCTION_SQL
