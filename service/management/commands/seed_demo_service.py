@@ -280,18 +280,32 @@ class Command(BaseCommand):
             with scoped(access_for(admin.user).scope):
                 reminder_setting_save(by=admin.user, dealer=dealer, reminder_days=14, inspection_days=30,
                                       warranty_days=30, insurance_days=45)  # fmt: skip
-        maintenance_recompute_all()
         today = timezone.localdate()
+        with scoped(access_for(advisor).scope):
+            # Owners who came back on time: their next service is weeks or months ahead.
+            for vehicle, days in zip(cars[4:8], (25, 55, 85, 115), strict=False):
+                opened = timezone.make_aware(datetime.combine(today - timedelta(days=days), time(9, 30)))
+                before = OdometerReading.objects.filter(vehicle=vehicle, is_suspect=False, read_at__lt=opened)
+                km = (max(before.values_list("km", flat=True), default=0) or 2500) + self.rng.randint(2000, 4000)
+                order = services.repair_order_open(dealer=dealer, vehicle=vehicle, by=advisor, number=self._number(),
+                                                   mileage_in=km, opened_at=opened, concern="按时保养")  # fmt: skip
+                services.labour_line_add(job=order.jobs.get(), by=advisor, operation_code="MNT-10K", description="定期保养",
+                                         hours="1.5", rate=HOURLY_RATE, technician_name=TECHNICIANS[dealer.code][0])  # fmt: skip
+                services.repair_order_settle(repair_order=order, by=advisor, settled_at=opened + timedelta(hours=3))
+        maintenance_recompute_all()
         with scoped(access_for(advisor).scope):
             for index, vehicle in enumerate(cars[:4]):
                 vehicle.refresh_from_db()
                 vehicle_insurance_set(by=advisor, vehicle=vehicle, expires_on=today + timedelta(days=20 + 40 * index),
                                       expected_version=vehicle.version)  # fmt: skip
             # One car has gone past its service distance; another reaches it this week.
-            rows = {row.vehicle_id: row for row in VehicleMaintenance.objects.filter(vehicle__in=cars[4:], due_km__isnull=False, due_on__gt=today)}
-            upcoming = [vehicle for vehicle in cars[4:] if vehicle.id in rows]
-            for vehicle, km_left in zip(upcoming[:2], (-400, 150), strict=False):
-                services.odometer_record(vehicle=vehicle, km=rows[vehicle.id].due_km + km_left,
+            rows = list(
+                VehicleMaintenance.objects.filter(dealer=dealer, due_km__isnull=False, due_on__gt=today + timedelta(days=30),
+                                                  km_per_day__gte=10, vehicle__in=cars[4:8]).select_related("vehicle")
+                .order_by("vehicle_id")[:2]
+            )  # fmt: skip
+            for row, km_left in zip(rows, (-400, 120), strict=False):
+                services.odometer_record(vehicle=row.vehicle, km=row.due_km + km_left,
                                          read_at=timezone.now() - timedelta(days=1), source=OdometerReading.Source.MANUAL,
                                          dealer=dealer)  # fmt: skip
             maintenance_recompute(vehicle_ids=[vehicle.id for vehicle in cars])
