@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
     out("")
     bench_scorecards(out=out)
+    from bench.maintenance import bench_maintenance  # maintenance due: the nightly recomputation
+
+    out("")
+    bench_maintenance(out=out)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)

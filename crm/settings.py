@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "service.care.tasks.complaints_escalate",
         "schedule": crontab(minute="*/5"),
     },
+    # service (maintenance due): every vehicle's next service recomputed, at 02:40 in China (safety net).
+    "service-maintenance-recompute": {
+        "task": "service.maintenance.tasks.maintenance_recompute_nightly",
+        "schedule": crontab(hour=18, minute=40),
+    },
     # dealers (dl-figures): re-derive the daily facts of recent days, at 03:30 in China.
     "dealers-facts-rederive": {
         "task": "dealers.tasks.facts_rederive_recent",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("service/", include("service.urls")),  # svc-workshop
     path("service/care/", include("service.care.urls")),  # svc-care: complaints, call-backs
     path("service/recalls/", include("service.recalls.urls")),  # svc-care: recalls
+    path("service/maintenance/", include("service.maintenance.urls")),  # maintenance due
     path("loyalty/", include("loyalty.urls")),
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),

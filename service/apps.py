@@ -13,4 +13,5 @@ class ServiceConfig(AppConfig):
         )
         from service.care import events as _care_events  # noqa: F401 - complaint timeline kinds
         from service.care import registrations as _care  # noqa: F401 - call-backs subscriber, header
+        from service.maintenance import registrations as _maintenance  # noqa: F401 - care, segments, figure
         from service.recalls import registrations as _recalls  # noqa: F401 - remedies subscriber, header

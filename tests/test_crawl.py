@@ -62,6 +62,7 @@ from service.models import (
     CallBack,
     Complaint,
     DmsImport,
+    MaintenanceSchedule,
     RecallCampaign,
     RecallVehicle,
     RepairOrder,
@@ -338,6 +339,8 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         for kind in ("labour", "part", "charge")
     ],
     ("import_id",): one_argument("import_id", lambda: varied(DmsImport.objects.all())),
+    # maintenance due: each model's schedule versions (in force and superseded).
+    ("schedule_id",): one_argument("schedule_id", lambda: varied(MaintenanceSchedule.objects.all(), "brand_model", limit=3)),
     # dealers (dl-audit): scorecards of each status, audits, checklists, findings, evidence, mystery shops
     ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status", "version")),
     ("scorecard_template_id",): one_argument(

@@ -237,6 +237,8 @@ class Vehicle(models.Model):
     # Upper case, no spaces or separators: 沪A12345.
     plate = models.CharField(_("plate"), max_length=16, blank=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    # The last day of its motor insurance, when the owner told us (renewal reminders count from it).
+    insurance_expires_on = models.DateField(_("insurance expires"), null=True, blank=True)
     owner = models.ForeignKey(
         Customer,
         null=True,

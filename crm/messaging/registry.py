@@ -71,11 +71,25 @@ def context_providers() -> list[ContextProvider]:
 
 
 @dataclass(frozen=True)
+class Occasion:
+    """What one care message is about. `key` replaces the day in the message's idempotency key, so an
+    occasion that stays due for several days (a vehicle's service due within two weeks) is messaged once;
+    `on` is the occasion's own date ({{ occasion.date }}), not the day it was noticed."""
+
+    key: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
 class CareTrigger:
     key: str
     label: str
     # (day, dealer id or None) → customers whose occasion is that day
     due: Callable[[date, int | None], QuerySet]
+    # (customer ids, day, dealer id or None) → {customer id: Occasion}; None: one occasion per customer and day.
+    occasions: Callable[[list[int], date, int | None], dict[int, Occasion]] | None = None
+    # The consent purpose its messages go under whatever the template says (service reminders: "service").
+    purpose: str | None = None
 
 
 _care_triggers: dict[str, CareTrigger] = {}

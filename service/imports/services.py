@@ -36,6 +36,7 @@ from crm.timeline.services import event_record
 from service import events
 from service.dms import DmsLine, column_mapping, columns_missing, parse_table
 from service.exceptions import DmsColumnsMissing, DmsImportKeyReused
+from service.maintenance.services import maintenance_recompute
 from service.models import (
     ChargeLine,
     DmsImport,
@@ -289,6 +290,7 @@ def _write_order(*, dealer, by, number: str, head: DmsLine, lines: list[DmsLine]
     if vehicle.owner_id is None:
         raise Quarantine(_("Vehicle %(vin)s has no owner on record.") % {"vin": head.vin})
     was_settled = existing is not None and existing.status == Status.SETTLED
+    previous_vehicle_id = existing.vehicle_id if existing is not None else None
     was_voided = existing is not None and existing.status == Status.VOIDED
     status = {"settled": Status.SETTLED, "voided": Status.VOIDED}.get(head.status, Status.IN_PROGRESS)
     now = timezone.now()
@@ -321,6 +323,8 @@ def _write_order(*, dealer, by, number: str, head: DmsLine, lines: list[DmsLine]
             dealer=dealer, repair_order=order,
         )
     summary_write(repair_order=order)
+    if previous_vehicle_id not in (None, vehicle.id):  # a revision moved the order to another VIN
+        maintenance_recompute(vehicle_ids=[previous_vehicle_id])
     _tell_the_timeline(order=order, by=by, was_settled=was_settled, was_voided=was_voided)
     if status == Status.VOIDED:
         return Outcome.VOIDED, _("Voided in the DMS: kept, left out of history and figures.")

@@ -4,6 +4,7 @@ parts add (maintenance, appointments, recalls, complaints) in modules of their o
 from service.models.complaints import CallBack, Complaint, ComplaintEntry
 from service.models.history import RepairOrderSummary
 from service.models.imports import DmsImport, DmsImportRow
+from service.models.maintenance import MaintenanceSchedule, MaintenanceSetting, VehicleMaintenance
 from service.models.odometer import OdometerReading
 from service.models.recalls import (
     RecallCampaign,
@@ -30,6 +31,8 @@ __all__ = [
     "DmsImportRow",
     "Job",
     "LabourLine",
+    "MaintenanceSchedule",
+    "MaintenanceSetting",
     "OdometerReading",
     "PartLine",
     "PayType",
@@ -40,4 +43,5 @@ __all__ = [
     "RecallVehicle",
     "RepairOrder",
     "RepairOrderSummary",
+    "VehicleMaintenance",
 ]

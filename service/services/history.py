@@ -1,8 +1,10 @@
 """The summaries other dealers read of a repair order (service.models.history): written in the transaction
-that settles or imports the order, removed when it is voided or replaced by a settled correction."""
+that settles or imports the order, removed when it is voided or replaced by a settled correction. Either way the
+vehicle's next service is recomputed in the same transaction (service.maintenance)."""
 
 from django.utils import timezone
 
+from service.maintenance.services import maintenance_recompute
 from service.models import Job, LabourLine, PartLine, RepairOrder, RepairOrderSummary
 
 
@@ -11,6 +13,7 @@ def summary_write(*, repair_order: RepairOrder) -> RepairOrderSummary | None:
     correction replaces the summary of the order it corrects. The caller holds the order's lock."""
     if repair_order.status != RepairOrder.Status.SETTLED:
         RepairOrderSummary.objects.filter(repair_order=repair_order).delete()
+        maintenance_recompute(vehicle_ids=[repair_order.vehicle_id])
         return None
     if repair_order.corrects_id:
         RepairOrderSummary.objects.filter(repair_order_id=repair_order.corrects_id).delete()
@@ -40,4 +43,6 @@ def summary_write(*, repair_order: RepairOrder) -> RepairOrderSummary | None:
             "pay_types": pay_types,
         },
     )
+    # The last qualifying service may be this order, or no longer the one it corrects.
+    maintenance_recompute(vehicle_ids=[repair_order.vehicle_id])
     return summary

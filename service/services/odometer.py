@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from service.exceptions import ImplausibleMileage
+from service.maintenance.services import maintenance_recompute
 from service.models import OdometerReading
 
 MAX_KM = 3_000_000
@@ -71,7 +72,7 @@ def odometer_record(
     if source != OdometerReading.Source.CLUSTER_REPLACED:
         shown_by_then = _highest_trusted(vehicle.id, until=read_at)
         is_suspect = shown_by_then is not None and (km < shown_by_then or km == 0)
-    return OdometerReading.objects.create(
+    reading = OdometerReading.objects.create(
         vehicle=vehicle,
         dealer=dealer,
         km=km,
@@ -80,3 +81,5 @@ def odometer_record(
         repair_order=repair_order,
         is_suspect=is_suspect,
     )
+    maintenance_recompute(vehicle_ids=[vehicle.id])  # a new reading moves the pace and the due date
+    return reading

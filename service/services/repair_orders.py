@@ -25,6 +25,7 @@ from service.exceptions import (
     VehicleWithoutCustomer,
     VoidReasonMissing,
 )
+from service.maintenance.services import maintenance_recompute
 from service.models import ChargeLine, Job, LabourLine, OdometerReading, PartLine, PayType, RepairOrder
 from service.permissions import can_work_workshop, require
 from service.services.history import summary_write
@@ -389,6 +390,7 @@ def repair_order_void(*, repair_order: RepairOrder, by, reason: str) -> RepairOr
         updated_at=now,
     )
     repair_order.refresh_from_db()
+    maintenance_recompute(vehicle_ids=[repair_order.vehicle_id])
     event_record(
         customer_id=repair_order.customer_id,
         kind=events.REPAIR_ORDER_VOIDED,

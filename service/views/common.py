@@ -1,11 +1,15 @@
 """What the workshop's pages share: the dealer whose workshop the user works in, the order they may read or
 change."""
 
+from datetime import timedelta
+
 from django.http import Http404
+from django.utils import timezone
 
 from crm.core.exceptions import NotFound
 from crm.network.selectors import acting_dealer_for_request
 from service import permissions, selectors
+from service.maintenance import selectors as maintenance_selectors
 from service.models import RepairOrder
 from service.permissions import WORKSHOP_ROLES
 
@@ -34,3 +38,13 @@ def order_to_work(request, repair_order_id: int, *, page: bool = False) -> Repai
     if not permissions.can_work_workshop(request.access, order.dealer_id):
         raise Http404
     return order
+
+
+def maintenance_context(vehicle) -> dict:
+    """The vehicle's next service as last computed, and the days that flag it overdue or due soon."""
+    today = timezone.localdate()
+    return {
+        "maintenance": maintenance_selectors.vehicle_maintenance(vehicle=vehicle),
+        "today": today,
+        "soon": today + timedelta(days=maintenance_selectors.DUE_SOON_DAYS),
+    }

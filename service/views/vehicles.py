@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
 from service import permissions, selectors, services
+from service.maintenance import permissions as maintenance_permissions
+from service.views.common import maintenance_context
 
 
 @login_required
@@ -29,5 +31,7 @@ def vehicle_detail(request, vehicle_id: int):
             "readings": readings,
             "history": selectors.vehicle_history(user=request.user, vehicle=vehicle),
             "can_open": permissions.runs_a_workshop(request.access),
+            **maintenance_context(vehicle),
+            "can_record_insurance": maintenance_permissions.can_record_insurance(request.access),
         },
     )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from service import selectors
 from service.forms import CheckInForm, RepairOrderOpenForm
-from service.views.common import workshop_dealer
+from service.views.common import maintenance_context, workshop_dealer
 
 HISTORY_BESIDE_CHECK_IN = 6
 
@@ -29,6 +29,7 @@ def workshop(request):
             vehicle=vehicle,
             history=selectors.vehicle_history(user=request.user, vehicle=vehicle)[:HISTORY_BESIDE_CHECK_IN],
             open_form=RepairOrderOpenForm(customers=customers) if customers else None,
+            **maintenance_context(vehicle),
             active_orders=list(
                 selectors.repair_orders_for_user(user=request.user).filter(
                     vehicle=vehicle, dealer=dealer, status__in=selectors.workshop.ACTIVE

@@ -23,7 +23,16 @@ from crm.network.models import Dealer
 from crm.timeline.models import TimelineEvent
 from crm.timeline.services import event_record
 
-VEHICLE_EDITABLE_FIELDS = ("make", "model", "trim", "year", "colour", "plate", "purchase_date")
+VEHICLE_EDITABLE_FIELDS = (
+    "make",
+    "model",
+    "trim",
+    "year",
+    "colour",
+    "plate",
+    "purchase_date",
+    "insurance_expires_on",
+)
 
 
 @transaction.atomic
@@ -243,6 +252,7 @@ def vehicle_update(*, vehicle: Vehicle, by, expected_version: int, changes: dict
             actor=by,
             data={
                 "vehicle": str(vehicle),
+                "vehicle_id": vehicle.id,
                 "fields": sorted(changed),
             },
         )

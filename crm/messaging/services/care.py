@@ -1,7 +1,8 @@
 """Care messages on the customer's occasions: birthdays and purchase anniversaries here; later apps
 register their own occasions (maintenance due, insurance renewal, survey invitation) with
 `crm.messaging.registry.care_trigger_register`. Each (programme, customer, day) is one outbox row, so
-reruns never send twice."""
+reruns never send twice; a trigger that names its occasions (`CareTrigger.occasions`) is keyed by the
+occasion instead of the day, so an occasion due on several days is still one message."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -97,21 +98,27 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
     dealer_by_customer = {c.id: program.dealer_id or c.origin_dealer_id for c in customers}
     addresses = recipient_addresses(customer_ids=[c.id for c in customers], channel=template.channel)
     values = recipient_values(customers=customers, dealer_by_customer=dealer_by_customer)
+    occasions = trigger.occasions([c.id for c in customers], day, program.dealer_id) if trigger.occasions else {}
+    purpose = trigger.purpose or template.purpose
     messages = []
     for customer in customers:
-        key = f"care:{program.id}:{customer.id}:{day.isoformat()}"
+        occasion = occasions.get(customer.id)
+        if trigger.occasions and occasion is None:
+            continue
+        key = f"care:{program.id}:{customer.id}:{occasion.key if occasion else day.isoformat()}"[:160]
         message = OutboxMessage(
             idempotency_key=key,
             kind=f"care.{program.trigger}",
             channel=template.channel,
-            purpose=template.purpose,
+            purpose=purpose,
             customer_id=customer.id,
             dealer_id=dealer_by_customer[customer.id],
             language=customer.preferred_language or "en",
             recipient=addresses.get(customer.id, ""),
             scheduled_at=timezone.now(),
         )
-        row_values = {**values.get(customer.id, {}), "occasion.date": day.isoformat()}
+        occasion_day = occasion.on if occasion and occasion.on else day
+        row_values = {**values.get(customer.id, {}), "occasion.date": occasion_day.isoformat()}
         try:
             message.subject, message.body_text, message.body_html = message_render(
                 template=template,
@@ -119,7 +126,7 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
                 values=row_values,
                 idempotency_key=key,
                 channel=template.channel,
-                purpose=template.purpose,
+                purpose=purpose,
             )
         except (PlaceholderMissing, PlaceholderUnknown) as error:
             message.status, message.reason = (

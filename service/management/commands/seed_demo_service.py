@@ -5,7 +5,10 @@ dealers' cars (settled orders with labour, parts, technicians, an occasional dis
 odometer climbing), a few cars also serviced at a second dealer (so the vehicle page shows another
 station's summary), a voided order, a settled order and its correction, a suspect odometer reading, today's
 orders in every workshop state, and a DMS import with a quarantined row. Advisors for HZ002 and BJ001 are
-added (password as seed_demo's) so every workshop has someone to run it.
+added (password as seed_demo's) so every workshop has someone to run it. Then maintenance due: the OEM's
+schedules for the demo models (the A6's in two versions), Shanghai's reminder lead time, insurance dates,
+a maintenance-due care message, readings that put a car overdue and another due this week, and every
+vehicle's next service computed by the nightly pass's statement.
 """
 
 import random
@@ -79,6 +82,7 @@ class Command(BaseCommand):
         orders += self._elsewhere(dealers, advisors, cars)
         self._oddities(dealers["SH001"], advisors["SH001"], cars["SH001"])
         self._dms_import(dealers["SH001"], advisors["SH001"], cars["SH001"])
+        self._maintenance(dealers["SH001"], advisors["SH001"], cars["SH001"])
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(self.style.SUCCESS(f"demo service loaded: {orders} repair orders in {seconds:.1f} s"))
 
@@ -239,3 +243,82 @@ class Command(BaseCommand):
         with scoped(access_for(advisor).scope):
             dms_import_run(dealer=dealer, by=advisor, table=read_table(data, filename="DMS导出-上月.csv"),
                            file_name="DMS导出-上月.csv")  # fmt: skip
+
+    # --- maintenance due -------------------------------------------------------------------------------
+    def _maintenance(self, dealer, advisor, cars) -> None:
+        from crm.messaging.models import CareProgram, MessageTemplate
+        from crm.network.models import BrandModel
+        from service.maintenance.services import (
+            maintenance_recompute,
+            maintenance_recompute_all,
+            reminder_setting_save,
+            schedule_save,
+            vehicle_insurance_set,
+        )
+        from service.models import MaintenanceSchedule, VehicleMaintenance
+
+        with network_wide(reason="seed demo service: the OEM's schedules"):
+            oem_admin = RoleAssignment.objects.filter(role=Role.OEM_ADMIN, is_active=True).select_related("user").first()
+            models = list(BrandModel.objects.filter(maintenance_schedules__isnull=True).select_related("brand"))
+        if oem_admin is not None:
+            with scoped(access_for(oem_admin.user).scope):
+                for model in models:
+                    schedule_save(
+                        by=oem_admin.user, brand_model=model, effective_from=datetime(2018, 1, 1).date(), first_km=5000,
+                        first_months=6, interval_km=10000, interval_months=12, operation_codes=["MNT-*"],
+                        note="首保5000公里/6个月，此后每1万公里/12个月",
+                    )  # fmt: skip
+                a6 = next((m for m in models if m.code == "A6"), models[0] if models else None)
+                if a6 is not None:
+                    schedule_save(
+                        by=oem_admin.user, brand_model=a6, effective_from=timezone.localdate() - timedelta(days=60),
+                        first_km=5000, first_months=6, interval_km=7500, interval_months=6, operation_codes=["MNT-*"],
+                        note="Turbo engines: oil every 7,500 km or 6 months",
+                    )  # fmt: skip
+        admin = RoleAssignment.objects.filter(role=Role.DEALER_ADMIN, dealer=dealer, is_active=True).select_related("user").first()
+        if admin is not None:
+            with scoped(access_for(admin.user).scope):
+                reminder_setting_save(by=admin.user, dealer=dealer, reminder_days=14, inspection_days=30,
+                                      warranty_days=30, insurance_days=45)  # fmt: skip
+        today = timezone.localdate()
+        with scoped(access_for(advisor).scope):
+            # Owners who came back on time: their next service is weeks or months ahead.
+            for vehicle, days in zip(cars[4:8], (25, 55, 85, 115), strict=False):
+                opened = timezone.make_aware(datetime.combine(today - timedelta(days=days), time(9, 30)))
+                before = OdometerReading.objects.filter(vehicle=vehicle, is_suspect=False, read_at__lt=opened)
+                km = (max(before.values_list("km", flat=True), default=0) or 2500) + self.rng.randint(2000, 4000)
+                order = services.repair_order_open(dealer=dealer, vehicle=vehicle, by=advisor, number=self._number(),
+                                                   mileage_in=km, opened_at=opened, concern="按时保养")  # fmt: skip
+                services.labour_line_add(job=order.jobs.get(), by=advisor, operation_code="MNT-10K", description="定期保养",
+                                         hours="1.5", rate=HOURLY_RATE, technician_name=TECHNICIANS[dealer.code][0])  # fmt: skip
+                services.repair_order_settle(repair_order=order, by=advisor, settled_at=opened + timedelta(hours=3))
+        maintenance_recompute_all()
+        with scoped(access_for(advisor).scope):
+            for index, vehicle in enumerate(cars[:4]):
+                vehicle.refresh_from_db()
+                vehicle_insurance_set(by=advisor, vehicle=vehicle, expires_on=today + timedelta(days=20 + 40 * index),
+                                      expected_version=vehicle.version)  # fmt: skip
+            # One car has gone past its service distance; another reaches it this week.
+            rows = list(
+                VehicleMaintenance.objects.filter(dealer=dealer, due_km__isnull=False, due_on__gt=today + timedelta(days=30),
+                                                  km_per_day__gte=10, vehicle__in=cars[4:8]).select_related("vehicle")
+                .order_by("vehicle_id")[:2]
+            )  # fmt: skip
+            for row, km_left in zip(rows, (-400, 120), strict=False):
+                services.odometer_record(vehicle=row.vehicle, km=row.due_km + km_left,
+                                         read_at=timezone.now() - timedelta(days=1), source=OdometerReading.Source.MANUAL,
+                                         dealer=dealer)  # fmt: skip
+            maintenance_recompute(vehicle_ids=[vehicle.id for vehicle in cars])
+        with network_wide(reason="seed demo service: the maintenance-due care message"):
+            template, _created = MessageTemplate.objects.get_or_create(
+                dealer=dealer, name="保养到期提醒", channel="sms",
+                defaults={"purpose": "service", "body_zh": "{{ customer.name }}您好，您的爱车{{ vehicle.plate }}将于{{ occasion.date }}前后到期保养，欢迎致电{{ dealer.phone }}预约。",
+                          "body_en": "Dear {{ customer.name }}, your car {{ vehicle.plate }} is due for service around {{ occasion.date }}. Call {{ dealer.phone }} to book."},
+            )  # fmt: skip
+            CareProgram.objects.get_or_create(dealer=dealer, trigger="maintenance_due", defaults={"template": template, "send_hour": 10})
+            counts = {
+                "schedules": MaintenanceSchedule.objects.count(),
+                "overdue": VehicleMaintenance.objects.filter(dealer=dealer, due_on__lt=today).count(),
+                "due in 30 days": VehicleMaintenance.objects.filter(dealer=dealer, due_on__gte=today, due_on__lte=today + timedelta(days=30)).count(),
+            }
+        self.stdout.write(f"maintenance due: {counts}")
