@@ -96,6 +96,12 @@ class KeyFigure:
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
+# Tags pages read: a figure split per person on a dealer's page (its measures have the person dimension), and a
+# figure that is one part of a breakdown (a mix of shares, shown as a table rather than a card of its own).
+PER_PERSON = "per_person"
+BREAKDOWN = "breakdown"
+
+
 @dataclass
 class _Registry:
     measures: dict[str, Measure] = field(default_factory=dict)
