@@ -342,6 +342,9 @@ SPECTACULAR_SETTINGS = {
         "DmsImportRowOutcomeEnum": "service.models.DmsImportRow.Outcome",  # svc-workshop
         "OutcomeEnum": "leads.models.ContactAttempt.Outcome",  # svc-workshop: keeps its name beside the above
         "DmsImportSourceEnum": "service.models.DmsImport.Source",  # svc-workshop
+        "ScorecardStatusEnum": "dealers.models.Scorecard.Status",  # dl-gaps
+        "FindingStatusEnum": "dealers.models.Finding.Status",  # dl-gaps
+        "FindingSourceEnum": "dealers.models.Finding.Source",  # dl-gaps
     },
 }
 

@@ -205,6 +205,8 @@ def api_object(route: Route, user) -> list[dict]:
         "lead": lead_ids,
         "order": lambda: varied(Order.objects.all(), "status"),
         "dealer": lambda: varied(Dealer.objects.all()),  # dl-figures: a dealer's key figures
+        "scorecard": lambda: varied(Scorecard.objects.all(), "status", "version"),  # dl-gaps: the judging API
+        "finding": lambda: varied(Finding.objects.all(), "status", "source"),
     }
     return [{"pk": i} for i in querysets[stem]()] if stem in querysets else []
 

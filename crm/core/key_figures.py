@@ -56,6 +56,10 @@ class Measure:
     # Which (dealer id, local day) cells an event of those kinds may have changed; None: the event's dealer on
     # the local day it occurred. (A lead event moves the day the lead arrived, which is not the event's day.)
     cells: Callable[[Any], Iterable[tuple[int, date]]] | None = None
+    # The person dimension (who the rows belong to: a lead's salesperson, a repair order's advisor): for one
+    # dealer and period, (person's user id or None for nobody's, value) rows from the raw rows. None: the
+    # measure is not kept per person. Never kept as facts: one dealer × period is small enough to read raw.
+    per_person: Callable[..., Iterable[tuple[int | None, Any]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,9 @@ class FigureValue:
 
 
 Combine = Callable[[Mapping[str, Any]], FigureValue]
-# (dealer_id or None for every dealer in scope, first_day, last_day) -> the URL listing the rows behind.
-RowsUrl = Callable[[int | None, date, date], str]
+# (dealer_id or None for every dealer in scope, first_day, last_day) -> the URL listing the rows behind. A
+# figure whose measures have a person dimension also takes `person_id=` (the rows of that person only).
+RowsUrl = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,12 @@ class KeyFigure:
     # A figure the OEM may put on a scorecard (a plain count of leads received is context, not a score).
     is_scorable: bool = True
     tags: frozenset[str] = field(default_factory=frozenset)
+
+
+# Tags pages read: a figure split per person on a dealer's page (its measures have the person dimension), and a
+# figure that is one part of a breakdown (a mix of shares, shown as a table rather than a card of its own).
+PER_PERSON = "per_person"
+BREAKDOWN = "breakdown"
 
 
 @dataclass
@@ -184,6 +195,28 @@ def totals_from_raw(*, codes: Iterable[str], dealer_ids, first_day: date, last_d
             total = add_to_total(measure.kind, total, value)
         totals[code] = total
     return totals
+
+
+def has_person_dimension(figure: KeyFigure) -> bool:
+    """Whether every measure of the figure is kept per person (so the figure can be split by person)."""
+    return all(measure_get(code).per_person is not None for code in figure.measures)
+
+
+def person_totals(*, codes: Iterable[str], dealer_id: int, first_day: date, last_day: date) -> dict[int | None, dict]:
+    """Every measure in `codes` (each with a person dimension) totalled per person over one dealer's days, from
+    the owners' raw rows: {person id (None: nobody's rows): {measure code: total}}; a person without rows for a
+    measure gets its empty total, so every figure can be combined for every person listed."""
+    codes = list(codes)
+    per_person: dict[int | None, dict] = {}
+    for code in codes:
+        measure = measure_get(code)
+        for person_id, value in measure.per_person(dealer_id=dealer_id, first_day=first_day, last_day=last_day):
+            totals = per_person.setdefault(person_id, {})
+            totals[code] = add_to_total(measure.kind, totals.get(code, empty_total(measure.kind)), value)
+    for totals in per_person.values():
+        for code in codes:
+            totals.setdefault(code, empty_total(measure_get(code).kind))
+    return per_person
 
 
 def ratio(numerator: str, denominator: str, *, percent: bool = True) -> Combine:

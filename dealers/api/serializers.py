@@ -1,9 +1,16 @@
-"""The figures API's shapes: the registered figures, and a dealer's values over a period."""
+"""The dealers API's shapes: the registered figures, a dealer's values over a period, scorecards, findings."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.core import api, key_figures
+from crm.customers.api.serializers import DealerRefSerializer
+from dealers.models import Finding, Scorecard
+from dealers.models.findings import Severity
 
 MAX_PERIOD_DAYS = 731
 
@@ -72,3 +79,74 @@ class DealerFiguresSerializer(serializers.Serializer):
     first_day = api.DateField()
     last_day = api.DateField()
     figures = FigureValueSerializer(many=True)
+
+
+# --- Scorecards and findings (read-only) ---------------------------------------------------------------------
+
+
+class ScorecardLineSerializer(serializers.Serializer):
+    figure_code = serializers.CharField()
+    weight = serializers.IntegerField()
+    target = serializers.DecimalField(max_digits=12, decimal_places=2)
+    floor = serializers.DecimalField(max_digits=12, decimal_places=2)
+    higher_is_better = serializers.BooleanField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True)
+    numerator = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    points = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class VetoSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=_("overdue_critical or data_falsification"))
+    finding_id = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+
+
+class ScorecardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dealer = DealerRefSerializer()
+    month = serializers.SerializerMethodField(help_text=_("The scorecard's month (YYYY-MM)."))
+    version = serializers.IntegerField(help_text=_("1, or the restatement's number."))
+    restates = serializers.IntegerField(source="restates_id", allow_null=True)
+    status = serializers.ChoiceField(choices=Scorecard.Status.choices)
+    template_version = serializers.IntegerField(source="template.version")
+    total_points = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    points_tier = serializers.CharField(help_text=_("The tier the points alone earn."))
+    tier = serializers.CharField(help_text=_("The tier after the veto gates."))
+    vetoes = VetoSerializer(many=True)
+    rebate_rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent."))
+    computed_at = api.DateTimeField()
+    published_at = api.DateTimeField(allow_null=True)
+
+
+    def get_month(self, scorecard) -> str:
+        return scorecard.month.strftime("%Y-%m")
+
+
+class ScorecardDetailSerializer(ScorecardSerializer):
+    lines = ScorecardLineSerializer(many=True)
+
+
+class FindingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dealer = DealerRefSerializer()
+    source = serializers.ChoiceField(choices=Finding.Source.choices)
+    figure_code = serializers.CharField(allow_blank=True)
+    audit = serializers.IntegerField(source="audit_result.audit_id", allow_null=True, default=None)
+    mystery_shop = serializers.IntegerField(source="mystery_shop_id", allow_null=True)
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    is_data_falsification = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Finding.Status.choices)
+    due_on = api.DateField()
+    is_overdue = serializers.SerializerMethodField()
+    raised_at = api.DateTimeField()
+    answered_at = api.DateTimeField(allow_null=True)
+    closed_at = api.DateTimeField(allow_null=True)
+    reopen_count = serializers.IntegerField()
+
+    def get_is_overdue(self, finding) -> bool:
+        """Still open (not answered) after its due day, in the OEM's zone: what the veto gates count."""
+        today = timezone.localdate(timezone=ZoneInfo(settings.DEALERS_OEM_TIME_ZONE))
+        return finding.status == "open" and finding.due_on < today

@@ -1,5 +1,6 @@
-"""The OEM read log: every OEM user's view of a dealer's detail page and every export of a dealer's figures,
-so a dealer can see who at the OEM looked at its data and when.
+"""The OEM read log: every OEM user's view of a dealer's detail pages (its figures, and its scorecards, audits,
+findings, evidence and mystery shops: dealers/views/read_log.py) and every export or API read of a dealer's
+data, so a dealer can see who at the OEM looked at its data and when.
 
 Append-only: PostgreSQL refuses any UPDATE or DELETE of a row (a trigger, which binds the owner too, and
 no such privilege for the application role: migration 0010_read_log). A dealer's rows are visible to the
@@ -17,11 +18,22 @@ class OemRead(models.Model):
     class Kind(models.TextChoices):
         PAGE = "page", _("Viewed a page")
         EXPORT = "export", _("Exported")
+        API = "api", _("Read through the API")
 
     class Subject(models.TextChoices):
         DEALER_PAGE = "dealer_page", _("The dealer's figures page")
         DEALER_EXPORT = "dealer_export", _("The dealer's figures (download)")
         RANKING_EXPORT = "ranking_export", _("The region's ranking and heat table (download)")
+        SCORECARD = "scorecard", _("A scorecard")
+        SCORECARD_HISTORY = "scorecard_history", _("The dealer's scorecard history")
+        SCORECARD_EXPORT = "scorecard_export", _("Scorecards (download)")
+        AUDIT = "audit", _("A field audit")
+        FINDING = "finding", _("A finding")
+        EVIDENCE = "evidence", _("An evidence file (download)")
+        MYSTERY_SHOP = "mystery_shop", _("A mystery shop")
+        VALUE_LEDGER = "value_ledger", _("The dealer's value ledger")
+        API_SCORECARDS = "api_scorecards", _("Scorecards (API)")
+        API_FINDINGS = "api_findings", _("Findings (API)")
 
     dealer = models.ForeignKey(
         "network.Dealer", on_delete=models.PROTECT, related_name="oem_reads", verbose_name=_("dealer")

@@ -275,6 +275,19 @@ class DealerFigures:
         bad = [cell for cell in self.cells if cell.status == "bad"]
         return sorted(bad, key=lambda cell: -(cell.gap or 0))[:FIX_FIRST_COUNT]
 
+    @property
+    def cards(self) -> list[Cell]:
+        """The figures shown one by one (a breakdown's parts are shown together, in `breakdowns`)."""
+        return [cell for cell in self.cells if key_figures.BREAKDOWN not in cell.figure.tags]
+
+    @property
+    def breakdowns(self) -> list[tuple[str, list[Cell]]]:
+        grouped: dict[str, list[Cell]] = {}
+        for cell in self.cells:
+            if key_figures.BREAKDOWN in cell.figure.tags:
+                grouped.setdefault(cell.figure.group, []).append(cell)
+        return list(grouped.items())
+
     def groups(self) -> list[tuple[str, list[Cell]]]:
         grouped: dict[str, list[Cell]] = {}
         for cell in self.cells:
@@ -373,8 +386,8 @@ class Salesperson:
 
 
 def dealer_salespeople(*, dealer: Dealer) -> list[Salesperson]:
-    """The dealer's active sales staff. The registry has no per-person dimension yet, so a figure is not split
-    by salesperson here; the page links each person to the funnel's own per-salesperson figures."""
+    """The dealer's active sales staff (dealers/selectors/people.py splits the figures tagged per person
+    between them; the page also links each person to the funnel's own per-salesperson figures)."""
     from crm.core.names import staff_name
     from crm.network.models import SALES_ROLES, RoleAssignment
 

@@ -58,9 +58,12 @@ def finding_raise(
     audit_result=None,
     figure_code: str = "",
     mystery_shop=None,
+    raised_at: datetime | None = None,
 ) -> Finding:
     """A new open finding at `dealer`, from exactly one source: a failed checklist item, a key figure or a
-    mystery shop. A failed item or a shop opens at most one finding (the database refuses a second)."""
+    mystery shop. A failed item or a shop opens at most one finding (the database refuses a second).
+    `raised_at` is for the demo's history (a finding raised last month); pages and audits raise it now."""
+    raised_at = raised_at or timezone.now()
     permissions.require(permissions.can_raise_finding(access_for(by), dealer.id))
     _owner_check(owner, dealer.id)
     source = (
@@ -85,11 +88,11 @@ def finding_raise(
                 owner=owner,
                 due_on=due_on,
                 raised_by=by,
-                raised_at=timezone.now(),
+                raised_at=raised_at,
             )
     except IntegrityError as error:
         raise FindingWrongState(_("A finding was already raised from this.")) from error
-    _step(finding, FindingStep.Kind.RAISED, by, description)
+    _step(finding, FindingStep.Kind.RAISED, by, description, at=raised_at)
     return finding
 
 

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from dealers import permissions
 from dealers.forms import AuditRecordForm, AuditStartForm, ChecklistForm
+from dealers.models import OemRead
 from dealers.selectors import audits as selectors
 from dealers.services import audits as services
 from dealers.views.common import allowed_or_404
+from dealers.views.read_log import records_oem_read, shown
 
 
 def can_see_audits(access) -> bool:
@@ -57,8 +59,10 @@ def audit_start(request):
 @login_required
 @require_GET
 @allowed_or_404(can_see_audits)
+@records_oem_read(OemRead.Subject.AUDIT)
 def audit_detail(request, audit_id: int):
     audit = selectors.audit_get(user=request.user, audit_id=audit_id)
+    shown(request, audit.dealer_id)
     return _detail(request, audit)
 
 

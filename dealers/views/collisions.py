@@ -11,10 +11,12 @@ from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from crm.network.access import dealers_visible
 from dealers import permissions
 from dealers.forms import CollisionDecideForm, overseen_dealers
+from dealers.models import OemRead
 from dealers.selectors.collisions import collisions_for_user
 from dealers.selectors.ledger import value_ledger
 from dealers.services.collisions import collision_decide
 from dealers.views.common import allowed_or_404
+from dealers.views.read_log import records_oem_read, shown
 
 
 @login_required
@@ -74,12 +76,14 @@ def _ledger_dealers(request):
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_value_ledger)
+@records_oem_read(OemRead.Subject.VALUE_LEDGER)
 def value_ledger_page(request):
     dealers = _ledger_dealers(request)
     if not dealers:
         raise Http404
     wanted = request.GET.get("dealer", "")
     dealer = next((d for d in dealers if str(d.id) == wanted), dealers[0])
+    shown(request, dealer.id)
     return render(
         request,
         "dealers/ledger.html",

@@ -17,6 +17,7 @@ from dealers.exports import dealer_table
 from dealers.forms import PeriodForm, bound
 from dealers.models import OemRead
 from dealers.selectors import pages
+from dealers.selectors.people import salesperson_figures
 from dealers.selectors.periods import PERIOD_CHOICES
 from dealers.services import oem_reads_record
 from dealers.views.common import export_format
@@ -80,9 +81,8 @@ def dealer(request, dealer_id: int):
         path=request.get_full_path(),
         period=period,
     )
-    salespeople = [
-        (person, funnel_url(dealer.id, period, person.user_id)) for person in pages.dealer_salespeople(dealer=dealer)
-    ]
+    people = salesperson_figures(dealer=dealer, period=period)
+    salespeople = [(row, funnel_url(dealer.id, period, row.user_id) if row.user_id else None) for row in people.rows]
     context = {
         "dealer": dealer,
         "form": form,
@@ -93,6 +93,7 @@ def dealer(request, dealer_id: int):
         "query": urlencode(form.query()),
         "chart_data": chart_data(figures),
         "salespeople": salespeople,
+        "person_figures": people.figures,
         "funnel_url": funnel_url(dealer.id, period),
         "back_query": urlencode({**form.query(), "region": dealer.region_id}),
     }

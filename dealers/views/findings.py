@@ -12,10 +12,11 @@ from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from crm.network.access import access_for
 from dealers import permissions
 from dealers.forms import FindingAnswerForm, FindingRaiseForm, FindingVerifyForm
-from dealers.models import Finding
+from dealers.models import Finding, OemRead
 from dealers.selectors import audits as selectors
 from dealers.services import findings as services
 from dealers.views.common import allowed_or_404
+from dealers.views.read_log import records_oem_read, shown
 
 STATUSES = {value for value, _label in Finding.Status.choices}
 
@@ -73,8 +74,10 @@ def finding_new(request):
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_findings)
+@records_oem_read(OemRead.Subject.FINDING)
 def finding_detail(request, finding_id: int):
     finding = selectors.finding_get(user=request.user, finding_id=finding_id)
+    shown(request, finding.dealer_id)
     return _detail(request, finding)
 
 
@@ -149,6 +152,7 @@ def finding_verify(request, finding_id: int):
 
 @login_required
 @require_GET
+@records_oem_read(OemRead.Subject.EVIDENCE, kind=OemRead.Kind.EXPORT)
 def evidence_download(request, evidence_id: int):
     """An evidence file, to those who may see what it is attached to; to anyone else it does not exist."""
     try:
@@ -161,6 +165,7 @@ def evidence_download(request, evidence_id: int):
         handle = evidence.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
+    shown(request, evidence.dealer_id)
     response = FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

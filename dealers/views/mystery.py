@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from dealers import permissions
 from dealers.forms import MysteryFindingForm, MysteryShopForm
+from dealers.models import OemRead
 from dealers.selectors import audits as selectors
 from dealers.services import mystery as services
 from dealers.views.common import allowed_or_404
+from dealers.views.read_log import records_oem_read, shown
 
 
 @login_required
@@ -52,8 +54,10 @@ def shop_new(request):
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_mystery_shops)
+@records_oem_read(OemRead.Subject.MYSTERY_SHOP)
 def shop_detail(request, shop_id: int):
     shop = selectors.mystery_shop_get(user=request.user, shop_id=shop_id)
+    shown(request, shop.dealer_id)
     finding = shop.findings.first()
     return render(
         request,

@@ -16,9 +16,11 @@ from crm.network.access import dealers_visible
 from dealers import permissions
 from dealers.exceptions import Frozen
 from dealers.forms import TemplateForm
+from dealers.models import OemRead
 from dealers.selectors import scorecards as selectors
 from dealers.services import scorecards as services
 from dealers.views.common import allowed_or_404, month_param
+from dealers.views.read_log import records_oem_read, shown
 
 
 @login_required
@@ -46,8 +48,10 @@ def scorecard_list(request):
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_scorecards)
+@records_oem_read(OemRead.Subject.SCORECARD)
 def scorecard_detail(request, scorecard_id: int):
     scorecard = selectors.scorecard_get(user=request.user, scorecard_id=scorecard_id)
+    shown(request, scorecard.dealer_id)
     versions = selectors.scorecards_list(user=request.user, month=scorecard.month, dealer_id=scorecard.dealer_id)
     return render(
         request,
@@ -80,17 +84,20 @@ def scorecard_publish(request, scorecard_id: int):
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_scorecards)
+@records_oem_read(OemRead.Subject.SCORECARD_HISTORY)
 def scorecard_history(request, dealer_id: int):
     dealer = dealers_visible(request.user).filter(id=dealer_id).first()
     scorecards = list(selectors.scorecards_list(user=request.user, dealer_id=dealer_id)[:120]) if dealer else []
     if not scorecards:
         raise Http404
+    shown(request, dealer.id)
     return render(request, "dealers/scorecards/history.html", {"dealer": dealer, "scorecards": scorecards})
 
 
 @login_required
 @require_GET
 @allowed_or_404(permissions.can_see_scorecards)
+@records_oem_read(OemRead.Subject.SCORECARD_EXPORT, kind=OemRead.Kind.EXPORT)
 def scorecard_export(request):
     """The scorecards of the list's filters, one row per key figure, as CSV or XLSX."""
     file_format = request.GET.get("as", "csv")
@@ -114,6 +121,7 @@ def scorecard_export(request):
                     line.figure_code, line.weight, line.value, line.target, line.floor, line.points,
                 )
             )
+    shown(request, {scorecard.dealer_id for scorecard in scorecards})
     return spreadsheet_response(file_format, headers, rows, name="scorecards")
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from crm.core import api
 from crm.core.exceptions import NotFound
 from crm.core.names import staff_name
+from crm.messaging.models import PhoneCall
 from crm.network.access import access_for
 from crm.network.exceptions import DealerChoiceRequired
 from crm.network.models import SALES_ROLES, Dealer, RoleAssignment
@@ -397,3 +398,14 @@ class OrderDeliverInputSerializer(serializers.Serializer):
         min_value=1950, max_value=2100, required=False, allow_null=True, default=None
     )
     make = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class PhoneCallSerializer(serializers.Serializer):
+    """A click-to-call the provider was asked to place: it rings the caller's own phone, then the customer's.
+    Its outcome arrives later in the provider's signed record (then the lead gets a verified contact attempt
+    when the call was answered long enough)."""
+
+    id = serializers.IntegerField()
+    lead = serializers.IntegerField(source="reference_id")
+    status = serializers.ChoiceField(choices=PhoneCall.Status.choices)
+    requested_at = api.DateTimeField()

@@ -15,6 +15,7 @@ urlpatterns = [
         views.LeadContactAttemptsAPI.as_view(),
         name="lead-contact-attempts",
     ),
+    path("v1/leads/<int:pk>/calls/", views.LeadCallsAPI.as_view(), name="lead-calls"),
     path("v1/leads/<int:pk>/grade/", views.LeadGradeAPI.as_view(), name="lead-grade"),
     path("v1/leads/<int:pk>/move/", views.LeadMoveAPI.as_view(), name="lead-move"),
     path("v1/leads/<int:pk>/claim/", views.LeadClaimAPI.as_view(), name="lead-claim"),

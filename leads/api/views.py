@@ -182,6 +182,30 @@ class LeadContactAttemptsAPI(LeadActionAPI):
         return Response(s.ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
+class LeadCallsAPI(LeadsAPIView):
+    """Click-to-call from an app (the same service as the lead page's and My day's Call button)."""
+
+    serializer_class = s.PhoneCallSerializer
+
+    @extend_schema(
+        tags=["leads"],
+        summary=_("Call the customer through the system (click-to-call)"),
+        description=_(
+            "Asks the telephony provider to ring your own mobile phone, then to connect the customer's primary "
+            "valid number. The answer is the call as requested; its outcome arrives in the provider's record and "
+            "becomes a verified contact attempt when answered. Refusals: 400 staff_phone_missing (give your own "
+            "phone first) or customer_phone_missing; 403 when you may not contact this lead; 404 when you cannot "
+            "see it; 409 lead_closed or call_in_progress (one call at a time)."
+        ),
+        request=None,
+        responses={201: s.PhoneCallSerializer, **_ERRORS},
+    )
+    def post(self, request, pk: int):
+        lead = self.lead(pk)
+        call = services.lead_call_start(lead=lead, by=request.user)
+        return Response(s.PhoneCallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+
 class LeadGradeAPI(LeadActionAPI):
     input_serializer = s.GradeInputSerializer
 

@@ -16,6 +16,9 @@ class FigureRowsForm(forms.Form):
     day_from = forms.DateField()
     day_to = forms.DateField()
     dealer = forms.ModelChoiceField(queryset=None, required=False)
+    # One salesperson's share (the dealer page's per-salesperson breakdown); an id the reader cannot see
+    # selects no rows, as a foreign dealer does.
+    owner = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, data, *, user):
         super().__init__(data)

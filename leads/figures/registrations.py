@@ -3,6 +3,7 @@ leads.registrations. Each figure's rows URL opens the lead list on exactly the l
 selection of leads.figures.selectors its measure counts)."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from statistics import median
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.core import key_figures as kf
 from crm.customers import events as customer_events
 from leads import events
+from leads.figures import follow_through
 from leads.figures import selectors as s
 from leads.models import LeadType
 
@@ -55,10 +57,12 @@ QUALITY = (*ARRIVAL, events.LEAD_CONTACTED, events.LEAD_TOUCHED)
 def rows_url(code: str) -> kf.RowsUrl:
     """The lead list on the selection `code` of a dealer (or every dealer the reader sees) and local days."""
 
-    def url(dealer_id: int | None, first_day: date, last_day: date) -> str:
+    def url(dealer_id: int | None, first_day: date, last_day: date, *, person_id: int | None = None) -> str:
         params: dict[str, Any] = {"rows": code, "day_from": first_day.isoformat(), "day_to": last_day.isoformat()}
         if dealer_id is not None:
             params["dealer"] = dealer_id
+        if person_id is not None:
+            params["owner"] = person_id
         return f"{reverse('leads:list')}?{urlencode(params)}"
 
     return url
@@ -80,12 +84,24 @@ def share_of_values_at_most(values: str, limit: float, denominator: str) -> kf.C
 
 def _count(code: str, selection: str, changed_by) -> kf.Measure:
     return kf.Measure(
-        code, kf.MeasureKind.COUNT, s.count_of(selection), changed_by=tuple(changed_by), cells=s.lead_cells
+        code,
+        kf.MeasureKind.COUNT,
+        s.count_of(selection),
+        changed_by=tuple(changed_by),
+        cells=s.lead_cells,
+        per_person=s.count_by_owner(selection),
     )
 
 
 def _values(code: str, compute, changed_by) -> kf.Measure:
-    return kf.Measure(code, kf.MeasureKind.VALUES, compute, changed_by=tuple(changed_by), cells=s.lead_cells)
+    return kf.Measure(
+        code,
+        kf.MeasureKind.VALUES,
+        compute,
+        changed_by=tuple(changed_by),
+        cells=s.lead_cells,
+        per_person=getattr(compute, "per_owner", None),
+    )
 
 
 REACHED = ("contacted", "visited", "test_drive", "negotiation", "ordered", "delivered")
@@ -726,6 +742,23 @@ FIGURES += [
         41,
         "verdicts_pending",
     ),
+]
+
+
+# The figures the dealer page splits per salesperson (their measures have the person dimension).
+PER_PERSON = {
+    "leads.first_response_median",
+    "leads.first_response_within_sla",
+    "leads.first_contact_verified",
+    "leads.overdue",
+    "leads.follow_ups_on_time",
+    "leads.untouched",
+}
+
+MEASURES += follow_through.measures(_count, CONTACT, FOLLOW_UP, FUNNEL)
+FIGURES += follow_through.figures(_figure, _definition, CLOCK, COHORT)
+FIGURES = [
+    replace(figure, tags=figure.tags | {"per_person"}) if figure.code in PER_PERSON else figure for figure in FIGURES
 ]
 
 

@@ -427,6 +427,45 @@ def values_of(code: str, value: Callable[[dict], float | None], *fields: str):
                 collected[key].append(number)
         return [(dealer_id, day, numbers) for (dealer_id, day), numbers in collected.items()]
 
+    compute.per_owner = values_by_owner(code, value, *fields)
+    return compute
+
+
+def _owner_field(code: str) -> str:
+    """Whose a row of the selection is: a lead's owner, or the owner of the lead a follow-up or verdict is on
+    (the lead list's `owner` filter narrows by the same field, so a person's number and rows agree)."""
+    return "owner_id" if _selections[code].basis is LEADS else "lead__owner_id"
+
+
+def count_by_owner(code: str):
+    """A measure's person dimension: how many rows of the selection per salesperson, for one dealer × period."""
+
+    def compute(*, dealer_id: int, first_day: date, last_day: date):
+        owner = _owner_field(code)
+        rows = selected(None, code, dealer_ids=[dealer_id], first_day=first_day, last_day=last_day)
+        return list(rows.order_by().values(owner).annotate(n=Count("id")).values_list(owner, "n"))
+
+    return compute
+
+
+def values_by_owner(code: str, value: Callable[[dict], float | None], *fields: str):
+    """A measure's person dimension: the values of the selection's rows per salesperson (None: no value)."""
+
+    def compute(*, dealer_id: int, first_day: date, last_day: date):
+        owner = _owner_field(code)
+        rows = (
+            selected(None, code, dealer_ids=[dealer_id], first_day=first_day, last_day=last_day)
+            .order_by("id")
+            .values(owner, "local_day", "dealer__business_hours", "dealer__time_zone", *fields)
+        )
+        collected: dict[int | None, list[float]] = {}
+        for row in rows:
+            number = value(row)
+            collected.setdefault(row[owner], [])
+            if number is not None:
+                collected[row[owner]].append(number)
+        return list(collected.items())
+
     return compute
 
 
@@ -463,14 +502,19 @@ class FigureRows:
     last_day: date
 
 
-def figure_rows_for_user(*, user, rows: str, dealer=None, day_from: date, day_to: date) -> FigureRows:
+def figure_rows_for_user(
+    *, user, rows: str, dealer=None, day_from: date, day_to: date, owner: int | None = None
+) -> FigureRows:
     """The lead list's drill-down: the user's leads behind a figure, and how many rows it counts (the same
     selection over the same local days, within the user's leads: a dealer outside the user's scope selects
-    nothing). A follow-up or verdict figure lists the leads they belong to, and says how many it counts."""
+    nothing). A follow-up or verdict figure lists the leads they belong to, and says how many it counts.
+    `owner`: one salesperson's share of it (their leads; the figure's person dimension counts the same)."""
     from leads.selectors import leads_for_user
 
     selection = _selections[rows]
     scoped = leads_for_user(user=user)
+    if owner is not None:
+        scoped = scoped.filter(owner_id=owner)
     dealer_ids = None if dealer is None else [dealer.id]
     if selection.basis is LEADS:
         leads = selected(scoped, rows, dealer_ids=dealer_ids, first_day=day_from, last_day=day_to)

@@ -5,7 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from crm.customers.models import ContactPoint
@@ -64,14 +64,30 @@ def _today_start() -> datetime:
     return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _has_phone(customer_field: str) -> Exists:
+    """Whether the lead's customer has a valid phone number: what click-to-call dials (one subquery per list)."""
+    return Exists(
+        ContactPoint.objects.filter(
+            customer_id=OuterRef(customer_field), kind=ContactPoint.Kind.PHONE, is_invalid=False
+        )
+    )
+
+
 def my_day(*, user) -> dict:
-    """Everything a salesperson works through today, in a fixed number of queries."""
-    new_leads = list(selectors.leads_awaiting_first_response(user=user)[:MY_DAY_LIMIT])
+    """Everything a salesperson works through today, in a fixed number of queries. A lead whose customer has a
+    valid phone gets a Call button (click-to-call) when the user has a phone of their own for it to ring."""
+    new_leads = list(
+        selectors.leads_awaiting_first_response(user=user).annotate(has_phone=_has_phone("customer_id"))[
+            :MY_DAY_LIMIT
+        ]
+    )
     now = timezone.now()
     for lead in new_leads:
         lead.clock = sla_clock(lead, now)
     follow_ups = list(
-        selectors.follow_ups_due(user=user).select_related("lead__owner", "lead__source")[:MY_DAY_LIMIT]
+        selectors.follow_ups_due(user=user)
+        .select_related("lead__owner", "lead__source")
+        .annotate(lead_has_phone=_has_phone("lead__customer_id"))[:MY_DAY_LIMIT]
     )
     for follow_up in follow_ups:
         follow_up.is_overdue = follow_up.due_at < now
@@ -81,6 +97,7 @@ def my_day(*, user) -> dict:
         "follow_ups": follow_ups,
         "overdue_count": sum(1 for f in follow_ups if f.is_overdue),
         "test_drives": drives,
+        "can_call": StaffProfile.objects.filter(user_id=user.pk, phone__gt="").exists(),
     }
 
 

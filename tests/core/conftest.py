@@ -1,8 +1,10 @@
 """Shared fixtures of the API tests: a small world with rows in the states the API's actions care about."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.core.scope import network_wide, scoped
 from crm.customers.models import Customer
@@ -16,6 +18,32 @@ from tests.factories import CustomerFactory, DealerFactory, RegionFactory, Vehic
 
 def _lead(by, dealer, name, phone, **extra) -> Lead:
     return services.lead_capture(dealer=dealer, by=by, name=name, phones=[phone], **extra).lead
+
+
+def _judgements(admin, dealers) -> tuple[list[int], list[int]]:
+    """A published scorecard and an open finding at each dealer (the dealers API's scorecards and findings)."""
+    from dealers.models import Scorecard, ScorecardTemplate
+    from dealers.services.findings import finding_raise
+
+    now = timezone.now()
+    scorecards, findings = [], []
+    with network_wide(reason="test arrange: the OEM's judgements"):
+        template = ScorecardTemplate.objects.create(version=98, name="API", created_by=admin)
+        for dealer in dealers:
+            scorecard = Scorecard.objects.create(
+                dealer=dealer, template=template, month=datetime.date(2026, 10, 1), points_tier="B", tier="B",
+                rebate_rate=Decimal(1), computed_at=now, total_points=Decimal("84.00"),
+            )
+            Scorecard.objects.filter(id=scorecard.id).update(status="published", published_at=now)
+            scorecards.append(scorecard.id)
+    with scoped(access_for(admin).scope):
+        for dealer in dealers:
+            finding = finding_raise(
+                dealer=dealer, by=admin, title="Follow-ups late", severity="major",
+                due_on=datetime.date.today() + datetime.timedelta(days=7), figure_code="leads.overdue",
+            )
+            findings.append(finding.id)
+    return scorecards, findings
 
 
 @pytest.fixture
@@ -54,6 +82,7 @@ def api_world() -> dict:
         long_ago = datetime.datetime(1897, 1, 3, 17, 30, tzinfo=datetime.UTC)
         Lead.objects.filter(id=old.id).update(arrived_at=long_ago, sla_due_at=long_ago)
         Customer.objects.filter(id=customers[0].id).update(birthday=datetime.date(1900, 1, 1))
+    scorecards, findings = _judgements(users["oem_admin"], [dealer, other_dealer])
     return {
         "users": users,
         "intake_key": key,
@@ -63,5 +92,7 @@ def api_world() -> dict:
             "leads": [ungraded.id, graded.id, quoted.id, losing.id, old.id, foreign.id],
             "orders": [order.id],
             "dealers": [dealer.id, other_dealer.id],  # dl-figures: a dealer's key figures
+            "scorecards": scorecards,  # dl-gaps: the judging API
+            "findings": findings,
         },
     }

@@ -4,8 +4,10 @@ Everything goes through the services, as the people would do it: the OEM admin p
 and an audit checklist; last month the East regional manager audited Shanghai (a non-critical failure whose
 finding the dealer has answered with a PDF, waiting for verification) and Hangzhou (a critical failure);
 two mystery shoppers visited: Shanghai logged the walk-in and called back the next day, Hangzhou logged
-nothing (the reconciliation catches it and opens a finding). Last month's scorecards are drafted, and
-Shanghai's and Hangzhou's are published; Nanjing's waits for review.
+nothing (the reconciliation catches it and opens a finding). Early last month the regional manager also
+raised a critical finding at Shanghai from its overdue follow-ups, due on the 10th and still not answered: the
+veto gate (the template's: a veto caps at D) takes Shanghai from C by its points to D and cancels its rebate. Last month's scorecards are
+drafted, and Shanghai's and Hangzhou's are published; Nanjing's waits for review.
 """
 
 from datetime import datetime, time, timedelta
@@ -30,7 +32,7 @@ from dealers.services.audits import (
     checklist_draft_save,
     checklist_publish,
 )
-from dealers.services.findings import finding_answer
+from dealers.services.findings import finding_answer, finding_raise
 from dealers.services.mystery import mystery_shop_finding_open, mystery_shop_reconcile, mystery_shop_record
 from dealers.services.scorecards import (
     KpiTerms,
@@ -91,7 +93,7 @@ class Command(BaseCommand):
                     KpiTerms("dealers.audit_score", 60, Decimal(95), Decimal(60)),
                     KpiTerms("dealers.mystery_shops_passed", 40, Decimal(100), Decimal(0)),
                 ],
-                tiers=TierTerms(),
+                tiers=TierTerms(veto_cap_tier="D"),
             )
             template_publish(template=template, by=admin)
             checklist_publish(checklist=checklist_draft_save(by=admin, title=CHECKLIST_TITLE, items=ITEMS), by=admin)
@@ -108,6 +110,20 @@ class Command(BaseCommand):
                 corrective_action="Demo cars now washed every morning; checklist signed by the showroom lead. "
                 "试驾车每日早晨清洗，展厅主管签字确认。",
                 files=[SimpleUploadedFile("demo-car-log.pdf", PDF)],
+            )
+
+        with scoped(access_for(regional).scope):
+            finding_raise(
+                dealer=dealers["SH001"],
+                by=regional,
+                title="Overdue follow-ups not cleared 逾期跟进未清理",
+                description="Twelve follow-ups overdue by more than a week on the 3rd; clear them and show the "
+                "manager's daily review. 3日时有12条跟进逾期超过一周；请清理并提供经理每日检查记录。",
+                severity="critical",
+                due_on=at(10, 0).date(),
+                figure_code="leads.overdue",
+                owner=people["manager.sh"],
+                raised_at=at(3, 9, 30),
             )
 
         scorecards_draft_month(month=month, dealer_ids=[d.id for d in dealers.values()])

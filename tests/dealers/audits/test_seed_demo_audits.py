@@ -27,12 +27,17 @@ def test_the_demo_shows_every_page_doing_its_job_and_loads_once():
         shanghai = published.get(dealer__code="SH001")
         assert shanghai.total_points is not None and shanghai.total_points > published.get(dealer__code="HZ002").total_points
         assert Audit.objects.filter(status="completed").count() == 2
-        answered = Finding.objects.get(status="answered")
+        answered = Finding.objects.get(status="answered")  # the veto's finding stays open
         assert answered.dealer.code == "SH001" and Evidence.objects.filter(finding_step__finding=answered).exists()
         caught = MysteryShop.objects.get(dealer__code="HZ002")
         assert (caught.is_logged, caught.findings.count()) == (False, 1)
         diligent = MysteryShop.objects.get(dealer__code="SH001")
         assert (diligent.is_logged, diligent.is_followed_up) == (True, True)
+        # The veto: a critical finding overdue at the month's end caps Shanghai's tier and cancels its rebate.
+        assert shanghai.points_tier in ("A", "B", "C") and (shanghai.tier, shanghai.rebate_rate) == ("D", 0)
+        veto = Finding.objects.get(dealer__code="SH001", severity="critical", status="open")
+        assert shanghai.vetoes == [{"kind": "overdue_critical", "finding_id": veto.id, "title": veto.title}]
+        assert veto.raised_at.date() < shanghai.month.replace(day=28)
         counts = (Scorecard.objects.count(), Finding.objects.count(), MysteryShop.objects.count())
 
     output = StringIO()
@@ -40,3 +45,19 @@ def test_the_demo_shows_every_page_doing_its_job_and_loads_once():
     assert "already loaded" in output.getvalue()
     with network_wide(reason="test check"):
         assert (Scorecard.objects.count(), Finding.objects.count(), MysteryShop.objects.count()) == counts
+
+
+def test_the_demo_veto_shows_on_the_dealers_scorecard_pages(client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    for command in ("seed_demo", "seed_demo_leads", "seed_demo_audits"):
+        call_command(command, stdout=StringIO())
+    with network_wide(reason="test check"):
+        shanghai = Scorecard.objects.get(status="published", dealer__code="SH001")
+        manager = get_user_model().objects.get(username="manager.sh")
+    client.force_login(manager)
+    page = client.get(reverse("dealers:scorecard_detail", args=[shanghai.id])).content.decode()
+    assert "Critical finding overdue at the month" in page and "Overdue follow-ups not cleared" in page
+    listing = client.get(reverse("dealers:scorecard_list")).content.decode()
+    assert "Veto gate" in listing
