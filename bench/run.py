@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="recipients of the messaging campaign (default 100,000; 0 skips)",
     )
+    parser.add_argument(
+        "--lead-pages-only",
+        action="store_true",
+        help="only the lead list, lead search and My day at 5,000 and 50,000 open leads, and the writes' statements",
+    )
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -91,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from bench.lead_pages import bench_lead_pages
+
+    if args.lead_pages_only:
+        status = bench_lead_pages(runs=min(args.queries, 100), out=out)
+        _write_results()
+        return status
     status = _bench(args)
     if args.leads:
         from bench.leads import bench_leads
@@ -114,12 +125,18 @@ def main(argv: list[str] | None = None) -> int:
 
     out("")
     bench_maintenance(out=out)
+    out("")  # leadperf: the salesperson's lead pages flat in a dealer's open leads, the writes' statements
+    status = max(status, bench_lead_pages(runs=min(args.queries, 100), out=out))
+    _write_results()
+    return status
+
+
+def _write_results() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
-    return status
 
 
 def _bench(args) -> int:

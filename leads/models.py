@@ -344,6 +344,28 @@ class Lead(models.Model):
                 condition=Q(first_contact_at__isnull=True, sla_due_at__isnull=False),
             ),
             models.Index(fields=["customer"], name="lead_customer"),
+            # The lead list reads a page of open leads as limited walks down these (own leads, then the
+            # others, newest first; leads.selectors.pages.leads_list), so its cost does not grow with a
+            # dealer's open leads. The last one serves network-wide readers (the OEM).
+            models.Index(
+                fields=["dealer", "owner", "arrived_at", "id"],
+                name="lead_open_owner_arrived",
+                condition=Q(stage__in=OPEN_STAGES),
+            ),
+            models.Index(
+                fields=["dealer", "arrived_at", "id"],
+                name="lead_open_dealer_arrived",
+                condition=Q(stage__in=OPEN_STAGES),
+            ),
+            models.Index(
+                fields=["arrived_at", "id"], name="lead_open_arrived", condition=Q(stage__in=OPEN_STAGES)
+            ),
+            # My day's new leads: the user's own and the unowned ones, each a limited walk by due time.
+            models.Index(
+                fields=["dealer", "owner", "sla_due_at", "id"],
+                name="lead_open_waiting_owner",
+                condition=Q(stage__in=OPEN_STAGES, first_contact_at__isnull=True, sla_due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

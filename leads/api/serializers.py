@@ -48,9 +48,13 @@ def _acting_dealer(context, attrs) -> Dealer:
     """The dealer the request is for: the one named, else the caller's only sales dealer — the same rule as
     the pages (crm.network.selectors.acting_dealer); several and none named is a 400 listing the choices."""
     named = attrs.get("dealer")
+    user = context["request"].user
+    if named is not None and named.id in access_for(user).dealers_where(*SALES_ROLES):
+        # The field already read it among the caller's sales dealers (acting_dealer's rule): not again.
+        return named
     try:
         return acting_dealer(
-            user=context["request"].user, roles=SALES_ROLES, wanted=named.id if named is not None else None
+            user=user, roles=SALES_ROLES, wanted=named.id if named is not None else None
         )
     except DealerChoiceRequired as error:
         raise serializers.ValidationError({"dealer": [str(error.message)]}, code=error.code) from error

@@ -119,7 +119,9 @@ class LeadListAPI(mixins.ListModelMixin, LeadsAPIView):
             owner=data["owner"],
             note=data["note"],
         )
-        lead = self.lead(capture.lead.id)
+        # A lead created by this request is in hand with what the answer shows (its customer, dealer,
+        # owner, source): no read back. A lead the capture attached to is read as the caller sees it.
+        lead = capture.lead if capture.created else self.lead(capture.lead.id)
         return Response(
             s.LeadDetailSerializer(lead).data,
             status=status.HTTP_201_CREATED if capture.created else status.HTTP_200_OK,
@@ -221,9 +223,12 @@ class LeadMoveAPI(LeadActionAPI):
 
     @_action_schema(_("Move the lead to another stage"), s.MoveInputSerializer)
     def post(self, request, pk: int):
-        lead = self.lead(pk)
-        services.lead_move(lead=lead, by=request.user, **self.valid_input(request, lead))
-        return self.answer_lead(pk)
+        # No read before the service: it reads the lead once (locked, within the caller's scope) and
+        # returns it up to date, which is the answer. The input does not depend on the lead.
+        serializer = s.MoveInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        lead = services.lead_move(lead_id=pk, by=request.user, **serializer.validated_data)
+        return Response(s.LeadDetailSerializer(lead).data, headers={"ETag": etag_for(lead.version)})
 
 
 class LeadClaimAPI(LeadActionAPI):

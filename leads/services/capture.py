@@ -35,7 +35,6 @@ class Capture:
     unknown_models: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
 def contact_points_required(*, phones, emails) -> None:
     """A lead must be contactable (crm.customers.normalize.is_contactable, the one definition): every channel
     — a visit, a call, a web form, an ADF document, an imported list, the API — meets it here, inside

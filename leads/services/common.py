@@ -5,7 +5,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +42,25 @@ def require_open(lead: Lead) -> None:
 def lock_lead(lead_id: int) -> Lead:
     """The lead, locked for this transaction (visible to the caller's scope, else NotFound)."""
     lead = Lead.objects.select_for_update().select_related("dealer").filter(id=lead_id).first()
+    if lead is None:
+        raise NotFound()
+    return lead
+
+
+def lead_lock_for(*, lead_id: int, by) -> Lead:
+    """The lead, locked for this transaction, in one read: only among the leads of `by`'s own scope (the
+    application's check; row-level security applies the same again), with what a page or the API shows of
+    it (customer, owner, dealer, source). Missing and not visible alike: NotFound. A request that acts on
+    one lead reads it here once, instead of reading it to check access and again to lock it."""
+    leads = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("customer", "owner", "dealer", "source")
+        .filter(id=lead_id)
+    )
+    scope = access_for(by).scope
+    if not scope.network_wide:
+        leads = leads.filter(dealer_id__in=scope.dealer_ids)
+    lead = leads.first()
     if lead is None:
         raise NotFound()
     return lead
@@ -120,21 +138,15 @@ def follow_up_by_grade(*, lead: Lead, after: datetime) -> FollowUp | None:
 
 
 def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -> None:
-    """Write the move (lead row with its furthest stage reached, stage change row, timeline event) in the
-    caller's transaction."""
+    """Write the move in the caller's transaction, which holds the lead (locked, or just created): the
+    stage change row, then one UPDATE of the lead (stage, furthest stage reached, time in stage from the
+    log, close time), then the timeline event. `lead` is brought up to date from the UPDATE's RETURNING."""
     at = at or timezone.now()
     from_stage = lead.stage
     closing = to_stage not in OPEN_STAGES
-    Lead.objects.filter(id=lead.id).update(
-        stage=to_stage,
-        furthest_stage=_furthest_after(to_stage),
-        closed_at=at if closing else None,
-        updated_at=timezone.now(),
-        **({"next_follow_up_at": None} if closing else {}),
-    )
+    stage_change_add(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, by=by, closing=closing)
     if closing:
         follow_ups_close(lead=lead, closing=FollowUp.Closing.LEAD_CLOSED, at=at)
-    stage_change_add(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, by=by)
     event_record(
         customer_id=lead.customer_id,
         kind=events.LEAD_STAGE_CHANGED,
@@ -143,29 +155,12 @@ def stage_record(*, lead: Lead, to_stage: str, by, at: datetime | None = None) -
         occurred_at=at,
         data={"lead": lead.id, "from": from_stage, "to": to_stage},
     )
-    lead.stage = to_stage
-    lead.closed_at = at if closing else None
-    if to_stage in FUNNEL_ORDER and FUNNEL_ORDER.index(to_stage) > FUNNEL_ORDER.index(lead.furthest_stage):
-        lead.furthest_stage = to_stage
-
-
-def _furthest_after(to_stage: str):
-    """The furthest stage reached once the lead moves to `to_stage`, computed by the UPDATE itself (never
-    read, decided and written back): `to_stage` if it is further along the funnel, else unchanged."""
-    if to_stage not in FUNNEL_ORDER:
-        return F("furthest_stage")
-    return Case(
-        When(furthest_stage__in=FUNNEL_ORDER[FUNNEL_ORDER.index(to_stage) :], then=F("furthest_stage")),
-        default=Value(to_stage),
-    )
 
 
 # Time in stage, from the lead's stage changes ordered by time then id: each change that has a successor
 # gives its stage and the hours until that successor. The migration that added the columns computes the
 # same per lead (leads/migrations/0005_…).
-TIME_IN_STAGE_SQL = """
-UPDATE leads_lead SET left_stages = t.stages, left_stage_hours = t.hours
-FROM (
+_TIME_IN_STAGE = """
     SELECT coalesce(array_agg(c.to_stage ORDER BY c.at, c.id) FILTER (WHERE c.next_at IS NOT NULL), '{}')
                AS stages,
            coalesce(
@@ -177,21 +172,57 @@ FROM (
         SELECT id, to_stage, at, lead(at) OVER (ORDER BY at, id) AS next_at
         FROM leads_stagechange WHERE lead_id = %(lead)s
     ) AS c
-) AS t
+"""
+# The move itself, one UPDATE: the stage, the furthest stage reached (`to` when it is further along the
+# funnel than the furthest so far, computed by the UPDATE, never read, decided and written back), the
+# close time, and the time in stage rewritten from the log that already holds this move.
+STAGE_MOVE_SQL = f"""
+UPDATE leads_lead SET
+    stage = %(to)s,
+    furthest_stage = CASE
+        WHEN %(further)s::varchar[] IS NULL OR leads_lead.furthest_stage = ANY(%(further)s::varchar[])
+        THEN leads_lead.furthest_stage ELSE %(to)s END,
+    closed_at = %(closed_at)s,
+    next_follow_up_at = CASE WHEN %(closing)s THEN NULL ELSE leads_lead.next_follow_up_at END,
+    updated_at = %(now)s,
+    left_stages = t.stages,
+    left_stage_hours = t.hours
+FROM ({_TIME_IN_STAGE}) AS t
 WHERE leads_lead.id = %(lead)s
+RETURNING leads_lead.furthest_stage, leads_lead.left_stages, leads_lead.left_stage_hours
 """
 
 
-def stage_change_add(*, lead: Lead, from_stage: str, to_stage: str, at: datetime, by) -> StageChange:
-    """Record a move in the lead's stage-change log, and rewrite the lead's time in stage from the log:
-    moves are usually appended, but a contact logged afterwards can carry an earlier time, and the log's
-    order decides which stage was left when. Only the lead's own few rows are read. The caller holds the
-    lead (locked, or just created)."""
+def stage_change_add(
+    *, lead: Lead, from_stage: str, to_stage: str, at: datetime, by, closing: bool = False
+) -> StageChange:
+    """Record a move in the lead's stage-change log and move the lead in one UPDATE (STAGE_MOVE_SQL).
+    Moves are usually appended, but a contact logged afterwards can carry an earlier time, and the log's
+    order decides which stage was left when: the time in stage is rewritten from the log, of which only
+    the lead's own few rows are read. The caller holds the lead (locked, or just created)."""
     change = StageChange.objects.create(
         lead=lead, dealer_id=lead.dealer_id, from_stage=from_stage, to_stage=to_stage, at=at, by=_user(by)
     )
+    now = timezone.now()
+    further = FUNNEL_ORDER[FUNNEL_ORDER.index(to_stage) :] if to_stage in FUNNEL_ORDER else None
     with connection.cursor() as cursor:
-        cursor.execute(TIME_IN_STAGE_SQL, {"lead": lead.id})
+        cursor.execute(
+            STAGE_MOVE_SQL,
+            {
+                "lead": lead.id,
+                "to": to_stage,
+                "further": [str(stage) for stage in further] if further is not None else None,
+                "closed_at": at if closing else None,
+                "closing": closing,
+                "now": now,
+            },
+        )
+        lead.furthest_stage, lead.left_stages, lead.left_stage_hours = cursor.fetchone()
+    lead.stage = to_stage
+    lead.closed_at = at if closing else None
+    lead.updated_at = now
+    if closing:
+        lead.next_follow_up_at = None
     return change
 
 

@@ -21,6 +21,7 @@ from leads.models import OPEN_STAGES, DemoCar, FollowUp, Grade, Lead, LostVerdic
 from leads.permissions import can_manage_dealer, can_work_dealer, require
 from leads.services.common import (
     follow_up_by_grade,
+    lead_lock_for,
     lock_lead,
     require_open,
     stage_advance,
@@ -40,8 +41,12 @@ MANUAL_MOVES = {
 
 
 @transaction.atomic
-def lead_move(*, lead: Lead, to_stage: str, by) -> Lead:
-    lead = lock_lead(lead.id)
+def lead_move(*, to_stage: str, by, lead: Lead | None = None, lead_id: int | None = None) -> Lead:
+    """Move the lead by hand along MANUAL_MOVES. Give `lead_id` (pages and the API, from the URL) or a
+    `lead` already held: either way the lead is read once, locked and within `by`'s scope, and written
+    once (stage_record); the returned lead is that locked row, up to date, with its customer, owner,
+    dealer and source, so the caller needs no read after it."""
+    lead = lead_lock_for(lead_id=lead_id if lead is None else lead.id, by=by)
     require(can_work_dealer(access_for(by), lead.dealer_id))
     require_open(lead)
     if to_stage not in MANUAL_MOVES.get(lead.stage, set()):
