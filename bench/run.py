@@ -83,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="recipients of the messaging campaign (default 100,000; 0 skips)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["reminders"],
+        help="one section alone, on whatever the bench database holds (reminders: the reminder delay "
+        "while a campaign of --campaign recipients sends)",
+    )
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -91,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    if args.only:
+        return _only(args)
     status = _bench(args)
     if args.leads:
         from bench.leads import bench_leads
@@ -106,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_messaging(recipients=args.campaign, out=out)
+        from bench.messaging import bench_reminder_delay
+
+        out("")
+        bench_reminder_delay(recipients=args.campaign, out=out)
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")
@@ -116,6 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return status
+
+
+def _only(args) -> int:
+    out(f"# Dealer CRM bench ({args.only} only), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, database {args.database}")
+    if args.only == "reminders":
+        from bench.messaging import bench_reminder_delay
+
+        bench_reminder_delay(recipients=args.campaign, out=out)
+    results = RESULTS.with_name(f"{args.only}.txt")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("\n".join(_lines) + "\n")
+    print(f"\nwritten to {results.relative_to(ROOT)}")
+    return 0
 
 
 def _bench(args) -> int:
