@@ -85,10 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["reminders"],
+        choices=["reminders", "load"],
         help="one section alone, on whatever the bench database holds (reminders: the reminder delay "
-        "while a campaign of --campaign recipients sends)",
+        "while a campaign of --campaign recipients sends; load: the load test)",
     )
+    parser.add_argument("--load-seconds", type=int, default=300, help="load test duration (default 300; 0 skips)")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -118,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_reminder_delay(recipients=args.campaign, out=out)
+    if args.load_seconds:
+        from bench.load import bench_load
+
+        out("")
+        status |= bench_load(seconds=args.load_seconds, out=out)
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")
@@ -136,11 +142,16 @@ def _only(args) -> int:
         from bench.messaging import bench_reminder_delay
 
         bench_reminder_delay(recipients=args.campaign, out=out)
+    status = 0
+    if args.only == "load":
+        from bench.load import bench_load
+
+        status = bench_load(seconds=args.load_seconds, out=out)
     results = RESULTS.with_name(f"{args.only}.txt")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("\n".join(_lines) + "\n")
     print(f"\nwritten to {results.relative_to(ROOT)}")
-    return 0
+    return status
 
 
 def _bench(args) -> int:
