@@ -398,16 +398,16 @@ def bench_reminder_delay(*, recipients: int, out, probes: int = 10, sms_per_seco
             while len(current_app.control.ping(timeout=1.0)) < len(workers) and time.monotonic() < deadline:
                 pass
 
-            def probe_round(label: str, keep_going=lambda: True):
+            def probe_round(label: str, keep_going=lambda: True, count: int = probes, spacing: float = 0.5):
                 reminders, texts = [], []
-                for _ in range(probes):
+                for _ in range(count):
                     if not keep_going():
                         break
                     nonlocal probe_number
                     probe_number += 1
                     reminders.append(_probe_reminder(seller, dealer, probe_number))
                     texts.append(_probe_sms(dealer, probe_number))
-                    time.sleep(0.5)
+                    time.sleep(spacing)
                 rows.append((f"staff reminder (email), {label}", reminders))
                 rows.append((f"one-off SMS (service), {label}", texts))
 
@@ -443,7 +443,13 @@ def bench_reminder_delay(*, recipients: int, out, probes: int = 10, sms_per_seco
                 time.sleep(0.2)
             backlog = [ahead()]
             started = time.monotonic()
-            probe_round("campaign sending", keep_going=lambda: backlog.append(ahead()) or backlog[-1] > 0)
+            def sending() -> bool:
+                backlog.append(ahead())
+                with network_wide(reason="bench: progress"):
+                    return Campaign.objects.filter(id=campaign.id, status=Campaign.Status.SENDING).exists()
+
+            # Spread over the campaign's whole run (probes three times as many, a few seconds apart).
+            probe_round("campaign sending", keep_going=sending, count=probes * 3, spacing=4.0)
             probes_done = time.monotonic() - started
             ticked = time.monotonic()
             while True:
