@@ -30,8 +30,8 @@ PASSWORD = "load-test-pass-7"  # noqa: S105 (throwaway bench users)
 DEALERS = 10
 MANAGERS = 5
 OEM_REGIONS = ("east-china", "north-china", "south-china")
-LEAD_LINK = re.compile(r'href="/leads/(\d+)/"')
-DEALER_LINK = re.compile(r'href="/dealers/(\d+)/"')
+LEAD_LINK = re.compile(r'href="/leads/(\d+)/(?:\?[^"]*)?"')
+DEALER_LINK = re.compile(r'href="/dealers/(\d+)/(?:\?[^"]*)?"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -296,7 +296,7 @@ def oem(browser, person, results, seen, rng, others):
         if response is not None:
             seen.dealer_ids.update(int(n) for n in DEALER_LINK.findall(response.text))
     elif kind == "export":
-        response = _expect(results, "GET /dealers/export/ (CSV)", browser, "GET", "/dealers/export/")
+        response = _expect(results, "GET /dealers/export/ (CSV)", browser, "GET", "/dealers/export/?format=csv")
         if response is not None:
             seen.dealer_codes.update(_dealer_codes(response.text))
     else:
