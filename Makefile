@@ -19,7 +19,7 @@ help:
 	@echo "make run    install everything, migrate, load demo data, start web + Celery worker + beat"
 	@echo "make test   install everything and run the whole test suite"
 	@echo "make test-fast   the suite without the slow kinds (browser, real worker, chaos), for local loops"
-	@echo "make bench  build a large data set and print search and seeding figures"
+	@echo "make bench  build a large data set and print search, seeding, messaging and load figures"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \

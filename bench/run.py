@@ -84,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         help="recipients of the messaging campaign (default 100,000; 0 skips)",
     )
     parser.add_argument(
-        "--lead-pages-only",
-        action="store_true",
-        help="only the lead list, lead search and My day at 5,000 and 50,000 open leads, and the writes' statements",
+        "--only",
+        choices=["reminders", "load", "lead-pages"],
+        help="one section alone, on whatever the bench database holds (reminders: the reminder delay "
+        "while a campaign of --campaign recipients sends; load: the load test; lead-pages: the lead list, "
+        "lead search and My day at 5,000 and 50,000 open leads, and the writes' statements)",
     )
+    parser.add_argument("--load-seconds", type=int, default=300, help="load test duration (default 300; 0 skips)")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -96,12 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench.lead_pages import bench_lead_pages
-
-    if args.lead_pages_only:
-        status = bench_lead_pages(runs=min(args.queries, 100), out=out)
-        _write_results()
-        return status
+    if args.only:
+        return _only(args)
     status = _bench(args)
     if args.leads:
         from bench.leads import bench_leads
@@ -117,6 +116,15 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_messaging(recipients=args.campaign, out=out)
+        from bench.messaging import bench_reminder_delay
+
+        out("")
+        bench_reminder_delay(recipients=args.campaign, out=out)
+    if args.load_seconds:
+        from bench.load import bench_load
+
+        out("")
+        status |= bench_load(seconds=args.load_seconds, out=out)
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")
@@ -125,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out("")
     bench_maintenance(out=out)
+    from bench.lead_pages import bench_lead_pages
+
     out("")  # leadperf: the salesperson's lead pages flat in a dealer's open leads, the writes' statements
     status = max(status, bench_lead_pages(runs=min(args.queries, 100), out=out))
     _write_results()
@@ -137,6 +147,28 @@ def _write_results() -> None:
         "\n".join(_lines) + "\n\n# EXPLAIN (ANALYZE, BUFFERS), full plans\n\n" + "\n".join(_plans)
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+def _only(args) -> int:
+    out(f"# Dealer CRM bench ({args.only} only), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, database {args.database}")
+    if args.only == "reminders":
+        from bench.messaging import bench_reminder_delay
+
+        bench_reminder_delay(recipients=args.campaign, out=out)
+    status = 0
+    if args.only == "lead-pages":
+        from bench.lead_pages import bench_lead_pages
+
+        status = bench_lead_pages(runs=min(args.queries, 100), out=out)
+    if args.only == "load":
+        from bench.load import bench_load
+
+        status = bench_load(seconds=args.load_seconds, out=out)
+    results = RESULTS.with_name(f"{args.only}.txt")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("\n".join(_lines) + "\n")
+    print(f"\nwritten to {results.relative_to(ROOT)}")
+    return status
 
 
 def _bench(args) -> int:

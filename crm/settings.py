@@ -148,6 +148,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "crm")
+# Tasks go to three queues named after the default one ("crm", "crm.realtime", "crm.bulk"), each with its own
+# worker in production, so a campaign's listing and sending never delay reminders and escalations. Which task
+# goes where: crm/celery.py (TASK_LANES), the one place.
+CELERY_TASK_ROUTES = ("crm.celery.task_route",)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -417,6 +421,8 @@ MESSAGING_RATE_LIMITS = {
     "sms": int(env("MESSAGING_SMS_PER_SECOND", "0")),
     "email": int(env("MESSAGING_EMAIL_PER_SECOND", "0")),
 }
+# The share of a channel's rate limit that bulk senders (campaigns, care, recalls) leave to one-off messages.
+MESSAGING_REALTIME_RATE_SHARE = float(env("MESSAGING_REALTIME_RATE_SHARE", "0.1"))
 MESSAGING_BATCH_SIZE = int(env("MESSAGING_BATCH_SIZE", "100"))
 MESSAGING_SNAPSHOT_BATCH = int(env("MESSAGING_SNAPSHOT_BATCH", "1000"))
 MESSAGING_SENDERS = int(env("MESSAGING_SENDERS", "2"))  # parallel sender chains a campaign wakes

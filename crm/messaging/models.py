@@ -228,6 +228,10 @@ class OutboxMessage(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    # One of many sent together (a campaign, a care programme's day, a recall's notices): claimed only when no
+    # one-off message of the channel (a staff reminder, a salesperson's text, a survey invitation) is due, so
+    # a reminder never waits behind a 100,000-message campaign (services/outbox.py, outbox_claim).
+    is_bulk = models.BooleanField(_("bulk"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(_("why"), max_length=24, choices=Reason.choices, blank=True)
     recipient = models.CharField(_("to"), max_length=254, blank=True)
@@ -264,7 +268,9 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox messages")
         indexes = [
             models.Index(
-                fields=["channel", "scheduled_at", "id"], name="outbox_due", condition=Q(status="queued")
+                fields=["channel", "is_bulk", "scheduled_at", "id"],
+                name="outbox_due_by_lane",
+                condition=Q(status="queued"),
             ),
             models.Index(fields=["claimed_at"], name="outbox_in_flight", condition=Q(status="sending")),
             models.Index(fields=["campaign", "status"], name="outbox_campaign_status"),

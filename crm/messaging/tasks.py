@@ -26,12 +26,22 @@ PROGRESS_KEY = "messaging:progress:{channel}"
 
 @shared_task(name="crm.messaging.tasks.outbox_deliver", acks_late=True)
 def outbox_deliver(*, channel: str) -> int:
-    """Send one batch; if it was full, hand the baton to the next task (the chain ends when nothing is due)."""
+    """The realtime lane's sender (its own queue): one batch of one-off messages only, never a bulk row; if
+    the batch was full, hand the baton to the next task (the chain ends when nothing is due)."""
+    claimed = outbox_deliver_batch(channel=channel, bulk=False)
+    if claimed >= settings.MESSAGING_BATCH_SIZE:
+        outbox_wake(channel=channel)
+    return claimed
+
+
+@shared_task(name="crm.messaging.tasks.outbox_deliver_bulk", acks_late=True)
+def outbox_deliver_bulk(*, channel: str) -> int:
+    """A bulk sender (the bulk queue): one batch, one-off messages first, then bulk rows; the same baton."""
     claimed = outbox_deliver_batch(channel=channel)
     if claimed:
         cache.set(PROGRESS_KEY.format(channel=channel), timezone.now().timestamp(), timeout=300)
     if claimed >= settings.MESSAGING_BATCH_SIZE:
-        outbox_wake(channel=channel)
+        outbox_wake(channel=channel, bulk=True)
     elif claimed:
         campaigns_finish()  # the chain ends here: a campaign whose last rows these were is done now
     return claimed
@@ -58,14 +68,19 @@ def messaging_tick() -> dict:
     }
     now = timezone.now()
     for channel in settings.MESSAGING_CHANNELS:
-        last = cache.get(PROGRESS_KEY.format(channel=channel))
-        if last and now.timestamp() - float(last) < settings.MESSAGING_STALL_SECONDS:
-            continue
         with network_wide(reason="messaging tick: anything due?"):
-            due = (
-                OutboxMessage.objects.filter(
-                    channel=channel, status=OutboxMessage.Status.QUEUED, scheduled_at__lte=now
-                )
+            due = OutboxMessage.objects.filter(
+                channel=channel, status=OutboxMessage.Status.QUEUED, scheduled_at__lte=now
+            )
+            # One-off messages: their sender's chain is short, so any due one is woken at every tick.
+            if due.filter(is_bulk=False).exists():
+                outbox_wake(channel=channel)
+                report["woken"].append(channel)
+            last = cache.get(PROGRESS_KEY.format(channel=channel))
+            if last and now.timestamp() - float(last) < settings.MESSAGING_STALL_SECONDS:
+                continue
+            bulk_due = (
+                due.filter(is_bulk=True)
                 .filter(
                     ~Exists(
                         Campaign.objects.filter(id=OuterRef("campaign_id")).exclude(
@@ -75,9 +90,9 @@ def messaging_tick() -> dict:
                 )
                 .exists()
             )
-        if due:
-            outbox_wake(channel=channel, senders=settings.MESSAGING_SENDERS)
-            report["woken"].append(channel)
+        if bulk_due:
+            outbox_wake(channel=channel, senders=settings.MESSAGING_SENDERS, bulk=True)
+            report["woken"].append(f"{channel} (bulk)")
     return report
 
 

@@ -319,6 +319,7 @@ def recall_notify(*, campaign: RecallCampaign, by) -> dict[str, int]:
                     customer_id=owner.id,
                     dealer_id=row.dealer_id,
                     language=language,
+                    is_bulk=True,  # a recall's notices go out together: after the one-off messages
                 )
                 notice = RecallVehicle.Notice.QUEUED
             RecallVehicle.objects.filter(id=row.id).update(notice=notice, notified_at=now)

@@ -1,6 +1,6 @@
-"""The production stack as docker-compose.yml writes it starts: web (gunicorn), worker and beat, in production
-mode, from exactly the environment list the compose file passes them (Docker cannot run here, so the test
-reads that list and starts the same three commands), after the Dockerfile's static build."""
+"""The production stack as docker-compose.yml writes it starts: web (gunicorn), a worker per queue and beat, in
+production mode, from exactly the environment list the compose file passes them (Docker cannot run here, so
+the test reads that list and starts the same commands), after the Dockerfile's static build."""
 
 import re
 import subprocess
@@ -9,6 +9,7 @@ import httpx
 import pytest
 import redis
 
+from crm.celery import queue_names
 from tests.messaging.peers import free_port, wait_for_port
 from tests.messaging.workers import wait_until
 from tests.production import (
@@ -27,9 +28,22 @@ from tests.production import (
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
-def celery_answers(env: dict) -> bool:
+def celery_answers(env: dict, names: set[str]) -> bool:
+    """Every worker named (`-n name@host`) answers a ping."""
     ping = [str(BIN / "celery"), "-A", "crm", "inspect", "ping", "--timeout", "3"]
-    return subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, check=False).returncode == 0
+    done = subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return done.returncode == 0 and all(f"{name}@" in done.stdout for name in names)
+
+
+def worker_services(spec: dict) -> dict[str, list[str]]:
+    return {name: service["command"] for name, service in spec["services"].items() if name.startswith("worker")}
+
+
+def test_compose_runs_a_worker_per_queue_and_together_they_consume_every_queue():
+    queues = []
+    for command in worker_services(compose()).values():
+        queues += command[command.index("-Q") + 1].split(",")
+    assert sorted(queues) == sorted(queue_names("crm")), "each queue has its worker, none is consumed twice"
 
 
 def test_the_compose_environment_names_every_setting_production_refuses_to_start_without():
@@ -52,9 +66,12 @@ def test_web_worker_and_beat_start_in_production_mode_from_the_compose_environme
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     port = free_port()
     web = start(gunicorn_command(port), env)
-    worker_args, beat_args = spec["services"]["worker"]["command"], spec["services"]["beat"]["command"]
-    assert worker_args[:3] == ["celery", "-A", "crm"] and beat_args[:3] == ["celery", "-A", "crm"]
-    worker = start([str(BIN / "celery"), *worker_args[1:], "--without-gossip", "--without-mingle"], env)
+    commands, beat_args = worker_services(spec), spec["services"]["beat"]["command"]
+    assert all(args[:3] == ["celery", "-A", "crm"] for args in [*commands.values(), beat_args])
+    workers = [
+        start([str(BIN / "celery"), *args[1:], "--without-gossip", "--without-mingle"], env)
+        for args in commands.values()
+    ]
     beat_log = tmp_path / "beat.log"
     beat = start([str(BIN / "celery"), *beat_args[1:], "--schedule", str(tmp_path / "beat-schedule")], env, log=beat_log)
     try:
@@ -71,9 +88,10 @@ def test_web_worker_and_beat_start_in_production_mode_from_the_compose_environme
         assert asset.headers.get("content-encoding") in {"br", "gzip"}
         missing = client.get("/no-such-page/")
         assert missing.status_code == 404 and "Traceback" not in missing.text
-        # The worker answers on the queue compose gives it; beat runs its schedule.
-        assert wait_until(lambda: celery_answers(env), timeout=60), "the worker answers a ping"
+        # Each worker answers on the queue compose gives it; beat runs its schedule.
+        names = {args[args.index("-n") + 1].split("@")[0] for args in commands.values()}
+        assert wait_until(lambda: celery_answers(env, names), timeout=90), "every worker answers a ping"
         assert wait_until(lambda: "beat: Starting" in beat_log.read_text(), timeout=30), beat_log.read_text()
         assert beat.poll() is None, beat_log.read_text()
     finally:
-        stop(web, worker, beat)
+        stop(web, *workers, beat)

@@ -13,6 +13,7 @@ import redis
 from celery import current_app
 from django.db import connection
 
+from crm.celery import queue_names
 from tests.messaging.peers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,8 @@ def worker_env(*, queue: str, extra: dict | None = None) -> dict:
 
 
 def worker_start(*, queue: str, env: dict, concurrency: int = 2) -> subprocess.Popen:
-    """A worker in its own process group, so a test can SIGKILL it with all its children at once."""
+    """A worker in its own process group, so a test can SIGKILL it with all its children at once. It consumes
+    the default queue `queue` and the realtime and bulk queues named after it (crm/celery.py)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -40,7 +42,7 @@ def worker_start(*, queue: str, env: dict, concurrency: int = 2) -> subprocess.P
             "crm",
             "worker",
             "-Q",
-            queue,
+            ",".join(queue_names(queue)),
             f"--concurrency={concurrency}",
             "--pool=prefork",
             "--loglevel=WARNING",
@@ -86,7 +88,7 @@ def celery_worker(
     finally:
         worker_stop(process)
         if not broker_url:
-            redis.Redis.from_url(current_app.conf.broker_url).delete(queue)
+            redis.Redis.from_url(current_app.conf.broker_url).delete(*queue_names(queue))
 
 
 def wait_until(condition, timeout: float = 60.0, interval: float = 0.2) -> bool:

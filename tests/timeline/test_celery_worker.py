@@ -14,6 +14,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 
+from crm.celery import queue_names
 from crm.core.scope import network_wide
 from crm.timeline.models import EventDelivery, TimelineEvent
 from crm.timeline.services import DISPATCH_TASK, event_record
@@ -44,7 +45,7 @@ def worker(monkeypatch):
             "crm",
             "worker",
             "-Q",
-            queue,
+            ",".join(queue_names(queue)),  # the default queue and the realtime and bulk ones named after it
             "--concurrency=2",
             "--pool=prefork",
             "--loglevel=WARNING",
@@ -61,7 +62,7 @@ def worker(monkeypatch):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(queue)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*queue_names(queue))
 
 
 def wait_until(condition, timeout=60.0):

@@ -149,7 +149,7 @@ def _resume(campaign: Campaign) -> None:
     campaign.save(update_fields=["status", "progress_at"])
     if campaign.snapshot_done_at is None:
         transaction.on_commit(partial(_enqueue_snapshot, campaign.id))
-    transaction.on_commit(partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS))
+    transaction.on_commit(partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS, bulk=True))
 
 
 @transaction.atomic
@@ -234,7 +234,7 @@ def campaign_snapshot_batch(*, campaign_id: int, size: int | None = None) -> boo
             campaign.recipients = OutboxMessage.objects.filter(campaign=campaign).count()
         campaign.save(update_fields=["snapshot_cursor", "snapshot_done_at", "recipients", "progress_at"])
         transaction.on_commit(
-            partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS)
+            partial(outbox_wake, channel=campaign.channel, senders=settings.MESSAGING_SENDERS, bulk=True)
         )
         if not done:
             transaction.on_commit(partial(_enqueue_snapshot, campaign.id))
@@ -265,6 +265,7 @@ def _messages_for(campaign: Campaign, customers) -> list[OutboxMessage]:
             customer_id=customer.id,
             dealer_id=dealer_by_customer[customer.id],
             campaign_id=campaign.id,
+            is_bulk=True,
             language=customer.preferred_language or "en",
             recipient=addresses.get(customer.id, ""),
             scheduled_at=start,

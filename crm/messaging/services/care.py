@@ -116,6 +116,7 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
             language=customer.preferred_language or "en",
             recipient=addresses.get(customer.id, ""),
             scheduled_at=timezone.now(),
+            is_bulk=True,
         )
         occasion_day = occasion.on if occasion and occasion.on else day
         row_values = {**values.get(customer.id, {}), "occasion.date": occasion_day.isoformat()}
@@ -141,5 +142,5 @@ def _program_list(program: CareProgram, trigger: CareTrigger, day: date) -> int:
         messages.append(message)
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
     if messages:
-        outbox_wake_after_commit(channel=template.channel)
+        outbox_wake_after_commit(channel=template.channel, bulk=True)
     return len(messages)

@@ -9,6 +9,11 @@ Guarantees
   the sweeper knows which rows may have gone out: those become "uncertain" and are never re-sent.
 - An outcome is written only by the claim that made it (attempt number), so a slow sender that lost its
   rows to the sweeper cannot overwrite a newer attempt.
+- Two lanes per channel: one-off messages (staff reminders and escalations, a salesperson's text, a survey
+  invitation) are claimed before any bulk row (campaigns, care programmes, recall notices), whatever their
+  age, and have senders of their own on the realtime Celery queue (crm/celery.py), which never claim bulk
+  rows. So a reminder due now waits for one batch at most, never behind a 100,000-message campaign, and
+  bulk senders leave part of a channel's rate limit to it.
 """
 
 import logging
@@ -33,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 DELIVER_TASK = "crm.messaging.tasks.outbox_deliver"
+DELIVER_BULK_TASK = "crm.messaging.tasks.outbox_deliver_bulk"
 TABLE = OutboxMessage._meta.db_table
 
 
@@ -76,9 +82,11 @@ def message_enqueue(
     scheduled_at: datetime | None = None,
     status: str = Status.QUEUED,
     reason: str = "",
+    is_bulk: bool = False,
 ) -> OutboxMessage | None:
     """Write one message to the outbox in the caller's transaction and wake a sender after commit.
-    Returns None when a message with this idempotency key already exists (it is never written twice)."""
+    Returns None when a message with this idempotency key already exists (it is never written twice).
+    `is_bulk`: one of many written together (see the lanes above); it waits for the channel's one-off ones."""
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
@@ -97,57 +105,70 @@ def message_enqueue(
                 scheduled_at=scheduled_at or timezone.now(),
                 status=status,
                 reason=reason,
+                is_bulk=is_bulk,
             )
     except IntegrityError:
         return None
     if status == Status.QUEUED:
-        outbox_wake_after_commit(channel=channel)
+        outbox_wake_after_commit(channel=channel, bulk=is_bulk)
     return message
 
 
-def outbox_wake_after_commit(*, channel: str) -> None:
-    transaction.on_commit(partial(outbox_wake, channel=channel))
+def outbox_wake_after_commit(*, channel: str, bulk: bool = False) -> None:
+    transaction.on_commit(partial(outbox_wake, channel=channel, bulk=bulk))
 
 
-def outbox_wake(*, channel: str, senders: int = 1) -> None:
-    """Ask the workers to deliver due messages. Only a wake-up call: losing it costs a tick's delay."""
+def outbox_wake(*, channel: str, senders: int = 1, bulk: bool = False) -> None:
+    """Ask the workers to deliver due messages: the realtime lane's sender, or with `bulk` a bulk sender
+    (which also takes one-off messages first). Only a wake-up call: losing it costs a tick's delay."""
+    task = DELIVER_BULK_TASK if bulk else DELIVER_TASK
     for _ in range(senders):
         try:
-            current_app.send_task(DELIVER_TASK, kwargs={"channel": channel})
+            current_app.send_task(task, kwargs={"channel": channel})
         except Exception:  # a broker outage must not fail the committed request; the tick wakes them
             logger.exception("could not wake the %s sender", channel)
             return
 
 
-def outbox_claim(*, channel: str, limit: int) -> list[Claimed]:
+def outbox_claim(*, channel: str, limit: int, bulk: bool = True) -> list[Claimed]:
     """Claim up to `limit` due messages of `channel` for this sender and apply the send-time rules.
+    One-off messages come first, oldest first; with `bulk`, bulk rows fill the rest of the batch.
     Returns the messages to send now; the others were suppressed or put back to wait in this transaction."""
     with network_wide(reason="outbox: claim due messages"), connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH due AS MATERIALIZED (
-                SELECT o.id FROM {TABLE} AS o
-                 WHERE o.status = 'queued' AND o.channel = %s AND o.scheduled_at <= now()
-                   AND (o.campaign_id IS NULL OR EXISTS (
-                         SELECT 1 FROM messaging_campaign AS c
-                          WHERE c.id = o.campaign_id AND c.status = 'sending'))
-                 ORDER BY o.scheduled_at, o.id
-                 LIMIT %s
-                 FOR UPDATE OF o SKIP LOCKED
-            )
-            UPDATE {TABLE} AS m
-               SET status = 'sending', claimed_at = now(), handed_at = NULL, attempts = m.attempts + 1
-              FROM due
-             WHERE m.id = due.id
-         RETURNING {", ".join("m." + c.strip() for c in CLAIM_COLUMNS.split(","))}
-            """,
-            [channel, limit],
-        )
-        claimed = [Claimed(*row) for row in cursor.fetchall()]
+        claimed = _claim_lane(cursor, channel=channel, is_bulk=False, limit=limit)
+        if bulk and len(claimed) < limit:
+            claimed += _claim_lane(cursor, channel=channel, is_bulk=True, limit=limit - len(claimed))
         if not claimed:
             return []
         claimed.sort(key=lambda m: m.id)
         return _rules_apply(cursor, claimed)
+
+
+def _claim_lane(cursor, *, channel: str, is_bulk: bool, limit: int) -> list[Claimed]:
+    """One lane's due rows, in the order of the `outbox_due_by_lane` index (no sort of the queue)."""
+    if limit <= 0:
+        return []
+    cursor.execute(
+        f"""
+        WITH due AS MATERIALIZED (
+            SELECT o.id FROM {TABLE} AS o
+             WHERE o.status = 'queued' AND o.channel = %s AND o.is_bulk = %s AND o.scheduled_at <= now()
+               AND (o.campaign_id IS NULL OR EXISTS (
+                     SELECT 1 FROM messaging_campaign AS c
+                      WHERE c.id = o.campaign_id AND c.status = 'sending'))
+             ORDER BY o.scheduled_at, o.id
+             LIMIT %s
+             FOR UPDATE OF o SKIP LOCKED
+        )
+        UPDATE {TABLE} AS m
+           SET status = 'sending', claimed_at = now(), handed_at = NULL, attempts = m.attempts + 1
+          FROM due
+         WHERE m.id = due.id
+     RETURNING {", ".join("m." + c.strip() for c in CLAIM_COLUMNS.split(","))}
+        """,
+        [channel, is_bulk, limit],
+    )
+    return [Claimed(*row) for row in cursor.fetchall()]
 
 
 def _rules_apply(cursor, claimed: list[Claimed]) -> list[Claimed]:
@@ -232,10 +253,11 @@ def _frequency_cap(cursor, messages: list[Claimed], now: datetime) -> dict[int, 
 _redis = None
 
 
-def rate_take(*, channel: str, wanted: int) -> int:
+def rate_take(*, channel: str, wanted: int, bulk: bool = False) -> int:
     """How many messages this sender may hand to `channel` now, under its per-second limit shared by
-    every worker (a Redis counter per second). Waits for the next second when this one is used up. Fails
-    open when Redis is unreachable: the gateway's own limit is the backstop, a stalled outbox is worse."""
+    every worker (a Redis counter per second). Waits for the next second when this one is used up. A bulk
+    sender stops at MESSAGING_REALTIME_RATE_SHARE short of the limit, so one-off messages always find room.
+    Fails open when Redis is unreachable: the gateway's own limit is the backstop, a stalled outbox is worse."""
     global _redis
     per_second = settings.MESSAGING_RATE_LIMITS.get(channel) or 0
     if per_second <= 0:
@@ -244,7 +266,10 @@ def rate_take(*, channel: str, wanted: int) -> int:
 
     if _redis is None:
         _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-    wanted = min(wanted, per_second)
+    ceiling = per_second
+    if bulk:
+        ceiling = max(1, per_second - max(1, round(per_second * settings.MESSAGING_REALTIME_RATE_SHARE)))
+    wanted = min(wanted, ceiling)
     for _ in range(3):
         second = int(time.time())
         key = f"messaging:rate:{channel}:{second}"
@@ -256,7 +281,7 @@ def rate_take(*, channel: str, wanted: int) -> int:
         except redis.RedisError:
             logger.warning("rate limiter unreachable; sending without it")
             return wanted
-        granted = max(0, min(wanted, per_second - (used - wanted)))
+        granted = max(0, min(wanted, ceiling - (used - wanted)))
         if granted < wanted:
             _redis.decrby(key, wanted - granted)
         if granted:
@@ -274,10 +299,11 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-def outbox_deliver_batch(*, channel: str, limit: int | None = None) -> int:
-    """Claim and send one batch of due messages on `channel`. Returns how many were claimed."""
-    limit = rate_take(channel=channel, wanted=limit or settings.MESSAGING_BATCH_SIZE)
-    messages = outbox_claim(channel=channel, limit=limit)
+def outbox_deliver_batch(*, channel: str, limit: int | None = None, bulk: bool = True) -> int:
+    """Claim and send one batch of due messages on `channel` (one-off ones first; bulk rows too unless
+    `bulk` is False, the realtime lane's sender). Returns how many were claimed."""
+    limit = rate_take(channel=channel, wanted=limit or settings.MESSAGING_BATCH_SIZE, bulk=bulk)
+    messages = outbox_claim(channel=channel, limit=limit, bulk=bulk)
     if not messages:
         return 0
     sender = channel_for(channel)
@@ -403,4 +429,5 @@ def outbox_sweep_stale(*, older_than: timedelta | None = None, limit: int = 500)
     for channel in settings.MESSAGING_CHANNELS:
         if counts["requeued"]:
             outbox_wake(channel=channel)
+            outbox_wake(channel=channel, bulk=True)
     return counts
