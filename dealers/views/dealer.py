@@ -1,6 +1,7 @@
 """One dealer as the OEM sees it: its figures for the period against target or its region's median, the
 trend per month, its salespeople, a link to the rows behind every number; and its export. Every OEM read
-of the page and of the export goes into the dealer's OEM read log."""
+of the page and of the export goes into the dealer's OEM read log. The figures are read from the streaming
+replica when there is one (crm/core/replica.py); the read-log row is written to the primary."""
 
 
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
+from crm.core.replica import reading_replica
 from dealers.exports import dealer_table
 from dealers.forms import PeriodForm, bound
 from dealers.models import OemRead
@@ -69,7 +71,9 @@ def _dealer_and_figures(request, dealer_id: int, *, with_trend: bool):
 @login_required
 @require_GET
 def dealer(request, dealer_id: int):
-    dealer, form, refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
+    with reading_replica(user=request.user):
+        dealer, form, refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
+        people = pages.dealer_salespeople(dealer=dealer)
     period = figures.compared.current
     oem_reads_record(
         reader=request.user,
@@ -80,7 +84,7 @@ def dealer(request, dealer_id: int):
         period=period,
     )
     salespeople = [
-        (person, funnel_url(dealer.id, period, person.user_id)) for person in pages.dealer_salespeople(dealer=dealer)
+        (person, funnel_url(dealer.id, period, person.user_id)) for person in people
     ]
     context = {
         "dealer": dealer,
@@ -104,8 +108,9 @@ def dealer_export(request, dealer_id: int):
     file_format = export_format(request)
     if file_format is None:
         return refuse_format()
-    dealer, _form, _refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
-    headers, rows = dealer_table(figures)
+    with reading_replica(user=request.user):
+        dealer, _form, _refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
+        headers, rows = dealer_table(figures)
     oem_reads_record(
         reader=request.user,
         dealer_ids=[dealer.id],
