@@ -37,7 +37,7 @@ from functools import partial, wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 
 from crm.core.scope import mirror_scope_on, scope_apply, scope_current
 
@@ -122,9 +122,9 @@ def replica_refusal(*, user=None) -> str | None:
         with connection.cursor() as cursor:
             cursor.execute(_STATUS_SQL, [written, written])
             in_recovery, lag, has_replayed = cursor.fetchone()
-    except DatabaseError as error:
+    except Error as error:  # OperationalError (refused, timed out) or InterfaceError (a dropped connection)
         _state["down_until"] = time.monotonic() + settings.DATABASE_REPLICA_RETRY_SECONDS
-        with suppress(DatabaseError):
+        with suppress(Error):
             connection.close()
         logger.warning(
             "replica unreachable (%s); reading from the primary for %s s",
@@ -151,10 +151,10 @@ def reading_replica(*, user=None) -> Iterator[str]:
     if not is_configured() or _reading.get() is not None:
         yield _reading_alias()
         return
-    scope = scope_current()
     if replica_refusal(user=user) is not None:
         yield DEFAULT_DB_ALIAS
         return
+    scope = scope_current()
     with transaction.atomic(using=REPLICA), mirror_scope_on(REPLICA):
         scope_apply(scope=scope, using=REPLICA)
         token = _reading.set(REPLICA)
