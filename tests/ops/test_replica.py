@@ -94,6 +94,8 @@ def test_reports_read_the_hot_standby_in_scope_and_a_writer_reads_its_own_writes
     if cluster.as_user:
         shutil.chown(base, "postgres", "postgres")
     primary_port, standby_port = free_port(), free_port()
+    while standby_port == primary_port:
+        standby_port = free_port()
     url = "postgres://{role}@127.0.0.1:{port}/crm"
     env = {
         **os.environ,
