@@ -55,7 +55,7 @@ _state = {"down_until": 0.0, "warned_at": 0.0}
 _STATUS_SQL = """
     SELECT pg_is_in_recovery(),
            CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 'Infinity') END,
+                ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 1e9) END,
            %s::pg_lsn IS NULL OR pg_last_wal_replay_lsn() >= %s::pg_lsn
 """
 
