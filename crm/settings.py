@@ -4,6 +4,8 @@ Two database roles matter (see docs/decisions.md, "Row-level security"):
 - DATABASE_URL: the application role. It owns nothing, is not a superuser and cannot bypass row-level
   security. Web, worker, beat and management commands connect as it.
 - DATABASE_OWNER_URL: the role that owns the tables. Only migrations (CRM_DB_AS_OWNER=1) use it.
+- DATABASE_REPLICA_URL (optional): a streaming replica, as the application role, that the OEM's reports,
+  dashboards and exports read from (crm/core/replica.py).
 """
 
 import os
@@ -83,6 +85,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.network.middleware.UserLanguageMiddleware",
     "crm.network.middleware.RequestScopeMiddleware",
+    # Inside the request's transaction: a request that wrote keeps its user's reports on the primary until the
+    # replica has replayed the write (not installed without DATABASE_REPLICA_URL).
+    "crm.core.replica.ReadYourWritesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,6 +134,19 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_crm")}
 DATABASE_BEHIND_PGBOUNCER = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
 if DATABASE_BEHIND_PGBOUNCER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for reports (crm/core/replica.py says what reads there). Empty: everything on the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+# Past this replay lag (seconds) the replica is not read; after failing to reach it, the primary serves this long.
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(env("DATABASE_REPLICA_MAX_LAG_SECONDS", "30"))
+DATABASE_REPLICA_RETRY_SECONDS = float(env("DATABASE_REPLICA_RETRY_SECONDS", "30"))
+if DATABASE_REPLICA_URL and not DB_AS_OWNER:
+    _replica_db = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    # A dead replica must cost a report a moment, not the operating system's connect timeout.
+    _replica_db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    _replica_db["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_BEHIND_PGBOUNCER
+    _replica_db["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica_db
+    DATABASE_ROUTERS = ["crm.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------------------

@@ -56,8 +56,12 @@ def production_env(tmp_path: Path, *, static_root: Path, redis_db: int = 7) -> d
     """Compose's list resolved with GIVEN, its own services (postgres, redis) pointed at this machine's."""
     database = connection.settings_dict
     env = {name: resolve(value, GIVEN) for name, value in compose()["x-app"]["environment"].items()}
-    for name in ("DATABASE_URL", "DATABASE_OWNER_URL"):
-        env[name] = re.sub(r"@postgres:5432/crm$", f"@127.0.0.1:{database['PORT']}/{database['NAME']}", env[name])
+    # The primary, PgBouncer and the replica are all this machine's server here (a "replica" that is not in
+    # recovery is never read: reports fall back to the primary).
+    for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "DATABASE_REPLICA_URL"):
+        env[name] = re.sub(
+            r"@(postgres|pgbouncer|postgres-replica):5432/crm$", f"@127.0.0.1:{database['PORT']}/{database['NAME']}", env[name]
+        )
         env[name] = re.sub(r":[^:@/]+@", "@", env[name])  # trust auth here; compose's passwords are placeholders
     env["DATABASE_ADMIN_URL"] = f"postgres://postgres@127.0.0.1:{database['PORT']}/postgres"
     env["REDIS_URL"] = f"redis://127.0.0.1:6379/{redis_db}"

@@ -4,13 +4,18 @@ PostgreSQL policies read two transaction-local settings: `crm.network_wide` ("on
 and `crm.dealer_ids` (an array literal of the dealers whose rows are visible). They are set with
 `set_config(..., true)`, so they end with the transaction and a pooled connection never carries one
 request's scope into the next. Nothing set means nothing visible: the policies fail closed.
+
+A report block that reads from the streaming replica (crm/core/replica.py) holds a second transaction there;
+while it is open, `scoped()` on the primary sets the same scope on the replica too (`mirror_scope_on`), so
+`network_wide(reason=...)` inside a report means the same on both connections.
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from crm.core.exceptions import ScopeMissing
 
@@ -66,18 +71,40 @@ def scope_current(using: str = "default") -> Scope:
     return _scope_in_database(connection)
 
 
+_mirror: ContextVar[str | None] = ContextVar("crm_scope_mirror", default=None)
+
+
+@contextmanager
+def mirror_scope_on(alias: str) -> Iterator[None]:
+    """While the block runs, `scoped()` on the primary also sets its scope in `alias`'s open transaction."""
+    token = _mirror.set(alias)
+    try:
+        yield
+    finally:
+        _mirror.reset(token)
+
+
 @contextmanager
 def scoped(scope: Scope, using: str = "default") -> Iterator[Scope]:
     """Run the block in one transaction with `scope`; inside an outer transaction, restore its scope after.
 
     If the block fails, the savepoint rollback restores the outer scope in PostgreSQL by itself.
     """
+    mirror = _mirror.get()
+    with ExitStack() as stack:
+        for alias in [using, *([mirror] if mirror and using == DEFAULT_DB_ALIAS else [])]:
+            stack.enter_context(_scoped_on(scope, alias))
+        yield scope
+
+
+@contextmanager
+def _scoped_on(scope: Scope, using: str) -> Iterator[None]:
     connection = connections[using]
     # Inside an outer transaction the outer scope comes back afterwards, as PostgreSQL holds it.
     previous = _scope_in_database(connection) if connection.in_atomic_block else None
     with transaction.atomic(using=using):
         scope_apply(scope=scope, using=using)
-        yield scope
+        yield
         if previous is not None:
             scope_apply(scope=previous, using=using)
 

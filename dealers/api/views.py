@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from crm.core import api, key_figures
 from crm.core.api import ErrorSerializer, IdCursorPagination
 from crm.core.exceptions import NotFound
+from crm.core.replica import reading_replica
 from crm.network.access import access_for
 from crm.network.api import AccessScopedAPIView
 from dealers import permissions
@@ -98,7 +99,8 @@ class DealerFiguresAPI(FiguresAPIView):
         query.is_valid(raise_exception=True)
         period = Period(query.validated_data["first_day"], query.validated_data["last_day"])
         codes = query.validated_data.get("figure") or [figure.code for figure in key_figures.figures()]
-        values = figure_values(codes=codes, dealer_ids=[pk], period=period)
+        with reading_replica(user=request.user):  # the OEM's systems' reports: the replica when there is one
+            values = figure_values(codes=codes, dealer_ids=[pk], period=period)
         figures = []
         for code in codes:
             figure, value = key_figures.figure_get(code), values[code][pk]

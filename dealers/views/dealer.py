@@ -1,6 +1,7 @@
 """One dealer as the OEM sees it: its figures for the period against target or its region's median, the
 trend per month, its salespeople, a link to the rows behind every number; and its export. Every OEM read
-of the page and of the export goes into the dealer's OEM read log."""
+of the page and of the export goes into the dealer's OEM read log. The figures are read from the streaming
+replica when there is one (crm/core/replica.py); the read-log row is written to the primary."""
 
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
 from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
+from crm.core.replica import reading_replica
 from dealers.exports import dealer_table
 from dealers.forms import PeriodForm, bound
 from dealers.models import OemRead
@@ -71,8 +73,10 @@ def _dealer_and_figures(request, dealer_id: int, *, with_trend: bool):
 @login_required
 @require_GET
 def dealer(request, dealer_id: int):
-    dealer, form, refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
-    period = figures.compared.current
+    with reading_replica(user=request.user):
+        dealer, form, refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
+        period = figures.compared.current
+        people = salesperson_figures(dealer=dealer, period=period)
     oem_reads_record(
         reader=request.user,
         dealer_ids=[dealer.id],
@@ -81,7 +85,6 @@ def dealer(request, dealer_id: int):
         path=request.get_full_path(),
         period=period,
     )
-    people = salesperson_figures(dealer=dealer, period=period)
     salespeople = [(row, funnel_url(dealer.id, period, row.user_id) if row.user_id else None) for row in people.rows]
     context = {
         "dealer": dealer,
@@ -106,8 +109,9 @@ def dealer_export(request, dealer_id: int):
     file_format = export_format(request)
     if file_format is None:
         return refuse_spreadsheet_format()
-    dealer, _form, _refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
-    headers, rows = dealer_table(figures)
+    with reading_replica(user=request.user):
+        dealer, _form, _refused, figures = _dealer_and_figures(request, dealer_id, with_trend=True)
+        headers, rows = dealer_table(figures)
     oem_reads_record(
         reader=request.user,
         dealer_ids=[dealer.id],

@@ -1,6 +1,7 @@
 """The OEM's regional landing: the region's dealers ranked worst first on the chosen figure, with the trend
 against the previous period and a heat table of every scorable figure (an OEM admin chooses the region, or
-sees every region grouped); and its export."""
+sees every region grouped); and its export. Both read from the streaming replica when there is one
+(crm/core/replica.py); the export's read-log row is written to the primary after the reading."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
 from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
+from crm.core.replica import reading_replica, reads_from_replica
 from dealers import permissions
 from dealers.exports import ranking_table
 from dealers.forms import RankingForm, bound
@@ -39,6 +41,7 @@ def _ranking(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def network(request):
     form, refused, ranking = _ranking(request)
     query = form.query()
@@ -62,10 +65,11 @@ def network_export(request):
     file_format = export_format(request)
     if file_format is None:
         return refuse_spreadsheet_format()
-    _form, _refused, ranking = _ranking(request)
-    if ranking.primary is None:
-        raise Http404
-    headers, rows = ranking_table(ranking)
+    with reading_replica(user=request.user):
+        _form, _refused, ranking = _ranking(request)
+        if ranking.primary is None:
+            raise Http404
+        headers, rows = ranking_table(ranking)
     oem_reads_record(
         reader=request.user,
         dealer_ids=[row.dealer.id for block in ranking.blocks for row in block.rows],

@@ -1,5 +1,6 @@
 """A dealer's own view, for its sales managers and admins: its figures, its rank in the region with the other
-dealers' names hidden, what to fix first; and, for its admins, who at the OEM read its data and when."""
+dealers' names hidden, what to fix first; and, for its admins, who at the OEM read its data and when. The
+figures and their export only read: from the streaming replica when there is one (crm/core/replica.py)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
 from crm.core.http import refuse_spreadsheet_format, spreadsheet_response
+from crm.core.replica import reads_from_replica
 from crm.network.models import DEALER_MANAGER_ROLES, Role
 from crm.network.selectors import acting_dealer_for_request
 from dealers import permissions
@@ -31,6 +33,7 @@ def _acting_dealer(request, roles):
 
 @login_required
 @require_GET
+@reads_from_replica
 def own(request):
     if not permissions.can_see_own_figures(request.access):
         raise Http404
@@ -57,6 +60,7 @@ def own(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def own_export(request):
     """The dealer's own figures as on its page (judged against target or the region's median; no other
     dealer's name or value), as CSV or XLSX."""

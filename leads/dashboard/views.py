@@ -1,7 +1,8 @@
 """The funnel dashboard: the page, its figures as CSV/XLSX, and the leads behind them as CSV/XLSX.
 
 Everything renders inside the request's transaction (the row-level security scope ends with it), so the
-exports are built in memory and returned whole, never streamed.
+exports are built in memory and returned whole, never streamed. The three views only read: with a streaming
+replica they read from it (crm/core/replica.py), page and template alike.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from crm.core.exceptions import NotFound
 from crm.core.http import SPREADSHEET_TYPES, refuse_spreadsheet_format, spreadsheet_response
+from crm.core.replica import reads_from_replica
 from leads.dashboard import selectors
 from leads.dashboard.exports import LEAD_ROW_HEADERS, figures_table
 from leads.dashboard.forms import PERIODS, FunnelFilterForm
@@ -111,6 +113,7 @@ def _chart_data(figures: selectors.FunnelFigures) -> dict:
 
 @login_required
 @require_GET
+@reads_from_replica
 def funnel(request):
     viewer = _viewer(request)
     form = _form(request)
@@ -160,6 +163,7 @@ def _spreadsheet(request, headers, rows, *, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@reads_from_replica
 def export(request):
     """The dashboard's figures for the same filters, as CSV or XLSX."""
     _viewer(request)
@@ -173,6 +177,7 @@ def export(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def export_leads(request):
     """The leads behind the figures (the lead list's filters), at most EXPORT_ROW_LIMIT rows."""
     _viewer(request)

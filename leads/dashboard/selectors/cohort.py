@@ -4,7 +4,7 @@ lead row already carries what the figures need (its furthest stage
 reached, its time in each stage, its first-response clock), so the cohort is one index range over the
 leads of the user's dealers, with no look-up of their stage changes."""
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
@@ -58,13 +58,19 @@ def cohort_query(leads: QuerySet[Lead]) -> str:
         )
     )
     sql, params = cohort.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         bound = cursor.mogrify(sql, params)
     return (bound.decode() if isinstance(bound, bytes) else bound).replace("%", "%%")
 
 
+def _connection():
+    """Where the leads are read from now: the primary, or the replica inside a report block
+    (crm/core/replica.py); raw SQL does not pass the router by itself."""
+    return connections[router.db_for_read(Lead)]
+
+
 def fetch(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
