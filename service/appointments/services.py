@@ -177,11 +177,11 @@ def _aware(value: datetime, dealer: Dealer) -> datetime:
     return value
 
 
-def _placement(*, dealer, starts_at: datetime, slots: int, bay, advisor, ignore: int | None = None):
+def _placement(*, dealer, starts_at: datetime, slots: int, bay, advisor, ignore: int | None = None, now=None):
     """(starts, ends, bay, advisor) for a booking: inside the opening hours and the advisor's working hours,
     with a free bay and a free advisor (the given ones, else the free bay listed first and the free advisor
     with the fewest bookings that day). The database has the last word on overlaps."""
-    now = timezone.now()
+    now = now or timezone.now()
     starts_at = _aware(starts_at, dealer)
     if starts_at <= now:
         raise InThePast()
@@ -246,16 +246,18 @@ def appointment_book(
     concern: str = "",
     language: str = "zh-hans",
     source: AppointmentSource | None = None,
+    booked_at: datetime | None = None,
 ) -> Appointment:
     """Book a service appointment at `dealer` from `starts_at` for `slots` slot lengths. `by` is the advisor or
     call-centre agent; None for a public booking through `source` (the caller runs in the dealer's scope).
     Raises a typed error naming the field for bad input, BayTaken / AdvisorTaken / NoCapacity (409) when the
-    time is taken — and then nothing is written."""
+    time is taken — and then nothing is written. `booked_at` (default now) is when the booking was made: a
+    time must lie after it (the demo back-dates bookings made days ago)."""
     _require_booker(by, dealer, source)
     language = language if language in LANGUAGES else "zh-hans"
     channel = _channel(by, dealer)
     starts_at, ends_at, bay, advisor = _placement(
-        dealer=dealer, starts_at=starts_at, slots=slots, bay=bay, advisor=advisor
+        dealer=dealer, starts_at=starts_at, slots=slots, bay=bay, advisor=advisor, now=booked_at
     )
     customer, vehicle = _party_resolve(dealer=dealer, by=by, party=party, language=language, channel=channel)
     try:
@@ -447,7 +449,7 @@ def appointments_mark_no_shows(*, now: datetime | None = None) -> int:
         )
         for appointment in rows:
             minutes = grace.get(appointment.dealer_id, AppointmentSettings.DEFAULT_GRACE_MINUTES)
-            if appointment.starts_at + timedelta(minutes=minutes) > now:
+            if appointment.starts_at + timedelta(minutes=minutes) >= now:
                 continue
             Appointment.objects.filter(id=appointment.id, status=Status.BOOKED).update(
                 status=Status.NO_SHOW, no_show_at=now, version=F("version") + 1, updated_at=now
