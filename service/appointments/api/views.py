@@ -131,13 +131,25 @@ class BookingResultSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-def _language(request) -> str:
-    wanted = request.data.get("language") if isinstance(request.data, dict) else None
-    return wanted if wanted in LANGUAGES else translation.get_language() or "zh-hans"
+def _language(request) -> str | None:
+    """The language the body asks for, if it is one of ours (an unreadable body asks for none)."""
+    try:
+        wanted = request.data.get("language") if isinstance(request.data, dict) else None
+    except Exception:  # the parser's error is raised again, and answered, where the body is read
+        return None
+    return wanted if wanted in LANGUAGES else None
 
 
 class AppointmentBookAPI(PublicAppointmentAPIView):
     parser_classes = [api.JSONParser]
+    customer_language: str | None = None
+
+    def handle_exception(self, exc):
+        # A refusal is worded in the language the customer booked in (the error handler words it).
+        if self.customer_language:
+            with translation.override(self.customer_language):
+                return super().handle_exception(exc)
+        return super().handle_exception(exc)
 
     @extend_schema(
         tags=["appointments"],
@@ -152,7 +164,8 @@ class AppointmentBookAPI(PublicAppointmentAPIView):
         source, refused = _authenticated(request)
         if refused is not None:
             return refused
-        with translation.override(_language(request)):
+        self.customer_language = _language(request)
+        with translation.override(self.customer_language or translation.get_language()):
             serializer = BookingSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
