@@ -109,10 +109,15 @@ class BookingSerializer(_Strict):
     language = serializers.ChoiceField(choices=sorted(LANGUAGES), required=False, default="zh-hans")
 
     def validate_starts_at(self, value: str) -> datetime:
+        # Parsed here, not by a DateTimeField: a time without an offset is the dealer's, not the server's.
         try:
-            return datetime.fromisoformat(value.strip())
+            parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise serializers.ValidationError(_("A date and time such as 2026-12-04T09:00.")) from None
+        reason = api.implausible_because(parsed)
+        if reason:
+            raise serializers.ValidationError(reason)
+        return parsed
 
     def validate(self, attrs):
         if not attrs["phone"].strip() and not attrs["email"].strip():
@@ -125,8 +130,8 @@ class BookingSerializer(_Strict):
 class BookingResultSerializer(serializers.Serializer):
     appointment_id = serializers.IntegerField()
     dealer_code = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = api.DateTimeField()
+    ends_at = api.DateTimeField()
     bay = serializers.CharField()
     status = serializers.CharField()
 
@@ -182,33 +187,31 @@ class AppointmentBookAPI(PublicAppointmentAPIView):
                     concern=data["concern"],
                     language=data["language"],
                 )
-        return Response(
-            {
-                "appointment_id": appointment.id,
-                "dealer_code": dealer.code,
-                "starts_at": appointment.starts_at.isoformat(),
-                "ends_at": appointment.ends_at.isoformat(),
-                "bay": appointment.bay.name,
-                "status": appointment.status,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        result = {
+            "appointment_id": appointment.id,
+            "dealer_code": dealer.code,
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "bay": appointment.bay.name,
+            "status": appointment.status,
+        }
+        return Response(BookingResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
 class SlotsQuerySerializer(_Strict):
     dealer_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    day = serializers.DateField()
+    day = api.DateField()
     language = serializers.ChoiceField(choices=sorted(LANGUAGES), required=False, default="zh-hans")
 
 
 class SlotSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = api.DateTimeField()
+    ends_at = api.DateTimeField()
 
 
 class SlotsResultSerializer(serializers.Serializer):
     dealer_code = serializers.CharField()
-    day = serializers.DateField()
+    day = api.DateField()
     time_zone = serializers.CharField()
     slot_minutes = serializers.IntegerField()
     slots = SlotSerializer(many=True)
@@ -238,12 +241,11 @@ class AppointmentSlotsAPI(PublicAppointmentAPIView):
         with scoped(Scope.dealers([dealer.id])):
             capacity = selectors.capacity_for(dealer, day)
             slots = [slot for slot in selectors.slots_for(capacity) if slot.is_available]
-        return Response(
-            {
-                "dealer_code": dealer.code,
-                "day": day.isoformat(),
-                "time_zone": dealer.time_zone,
-                "slot_minutes": capacity.slot_minutes,
-                "slots": [{"starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat()} for s in slots],
-            }
-        )
+        result = {
+            "dealer_code": dealer.code,
+            "day": day,
+            "time_zone": dealer.time_zone,
+            "slot_minutes": capacity.slot_minutes,
+            "slots": [{"starts_at": s.starts_at, "ends_at": s.ends_at} for s in slots],
+        }
+        return Response(SlotsResultSerializer(result).data)
