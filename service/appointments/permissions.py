@@ -38,3 +38,7 @@ def can_read_appointments(access) -> bool:
 def books_anywhere(access) -> bool:
     """Picks the dealer for each booking (the call centre)."""
     return is_call_centre(access)
+
+
+def books_somewhere(access) -> bool:
+    return is_call_centre(access) or bool(access.dealers_where(*WORKSHOP_ROLES))

@@ -89,6 +89,8 @@ def board(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request):
+    if not permissions.books_somewhere(request.access):
+        raise Http404
     dealer = _dealer(request)
     if dealer is None:
         return _choose_dealer(request, _("Book a service appointment"))

@@ -5,7 +5,7 @@ Through the services, as the advisors and the call centre would have done it: ba
 demo dealers, a second Shanghai advisor with his own weekly hours and a day off, and today's board at SH001 —
 cars checked in (their repair orders opened by check-in), no-shows for the slots whose grace has passed,
 booked cars still to come, a cancelled one — plus the next days' bookings (one of them made online through
-the demo web source, in English), the show rate counts today's. Bookings for today are made "yesterday"
+the demo web source, in English), yesterday's no-shows. Bookings for today are made "yesterday"
 (`booked_at`), as they would have been.
 """
 
@@ -117,8 +117,16 @@ class Command(BaseCommand):
         today = selectors.local_today(dealer)
         count = 0
         per_day = 8 if code == "SH001" else 3
-        for offset in (0, 1, 2):
+        for offset in (-1, 0, 1, 2):
             day = today + timedelta(days=offset)
+            if offset == -1:
+                # Two cars that never came yesterday: the no-shows the board and the show rate show whatever
+                # the hour the demo is loaded (today's become no-shows as their grace passes).
+                for index, slot in enumerate(selectors.slots_for(selectors.capacity_for(dealer, day), now=now)[1:3]):
+                    booked_at = datetime.combine(day - timedelta(days=2), time(9), tzinfo=zone)
+                    if self._book_one(dealer, advisor, cars[(index + 3) % len(cars)], slot.starts_at, index, booked_at=booked_at):
+                        count += 1
+                continue
             capacity = selectors.capacity_for(dealer, day)
             starts = [slot.starts_at for slot in selectors.slots_for(capacity, now=now - timedelta(days=3))]
             for index, starts_at in enumerate(starts[: per_day * 2 : 2] + starts[1 : per_day : 2]):
