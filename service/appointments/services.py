@@ -146,8 +146,11 @@ def _party_resolve(*, dealer: Dealer, by, party: Party, language: str, channel: 
             vin = vin_normalize(party.vin)
         except InvalidVin as error:
             raise InvalidVin(error.message, field="vin") from error
-        vehicle = Vehicle.objects.filter(vin=vin).first()  # visible to this dealer: its own, or its customer's
+        vehicle = Vehicle.objects.filter(vin=vin).first()
         if vehicle is not None:
+            if not _dealer_knows_vehicle(dealer, vehicle, customer):
+                # The caller sees the whole network (the call centre), the dealer would not see this car.
+                raise VehicleOfAnotherOwner()
             return customer, vehicle
         try:
             with transaction.atomic():
@@ -168,6 +171,16 @@ def _party_resolve(*, dealer: Dealer, by, party: Party, language: str, channel: 
         if vehicle is not None:
             return customer, vehicle
     raise VehicleMissing()
+
+
+def _dealer_knows_vehicle(dealer: Dealer, vehicle: Vehicle, customer) -> bool:
+    """The booking customer's own car, or one the dealer recorded, sold or whose owner it knows (a family
+    member or a company driver books it): the dealer's staff can then see the car on their board."""
+    if vehicle.owner_id == customer.id or dealer.id in (vehicle.recorded_by_dealer_id, vehicle.selling_dealer_id):
+        return True
+    return vehicle.owner_id is not None and CustomerDealer.objects.filter(
+        customer_id=vehicle.owner_id, dealer_id=dealer.id
+    ).exists()
 
 
 def _aware(value: datetime, dealer: Dealer) -> datetime:

@@ -160,6 +160,19 @@ def test_a_vin_on_record_for_another_dealers_customer_is_refused_with_a_reason(s
         book(shop, local(shop["dealer"], shop["tomorrow"], 9), party=party)
 
 
+def test_the_call_centre_cannot_book_a_car_the_dealer_would_not_see_under_another_name(shop):
+    """The call centre sees the network's cars; a VIN whose owner the dealer does not know is refused, not
+    booked onto a board whose staff could not see the car."""
+    stranger_car = VehicleFactory(owner=CustomerFactory(dealer=DealerFactory()))
+    party = services.Party(name="Caller", phone="13900007777", vin=stranger_car.vin)
+    with pytest.raises(VehicleOfAnotherOwner):
+        book(shop, local(shop["dealer"], shop["tomorrow"], 9), by=shop["agent"], party=party)
+    family_car = VehicleFactory(owner=CustomerFactory(dealer=shop["dealer"]))
+    booked = book(shop, local(shop["dealer"], shop["tomorrow"], 9), by=shop["agent"],
+                  party=services.Party(name="Spouse", phone="13900008888", vin=family_car.vin))  # fmt: skip
+    assert booked.vehicle_id == family_car.id and booked.customer_id != family_car.owner_id
+
+
 def test_sales_staff_and_other_dealers_advisors_cannot_book(shop):
     seller = staff(Role.SALESPERSON, dealer=shop["dealer"])
     other_advisor = staff(Role.SERVICE_ADVISOR, dealer=DealerFactory())

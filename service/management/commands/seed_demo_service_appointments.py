@@ -156,10 +156,10 @@ class Command(BaseCommand):
             source, key = services.appointment_source_create(code=SOURCE_CODE, name="Demo web booking", dealer=dealer)
         self.stdout.write(f"demo appointment source {SOURCE_CODE}: key {key} (header {services.KEY_HEADER})")
         day = selectors.local_today(dealer) + timedelta(days=2)
-        slots = selectors.available_slots(dealer=dealer, day=day)
-        if not slots:
-            return 0
-        with scoped(Scope.dealers([dealer.id])):
+        with scoped(Scope.dealers([dealer.id])):  # as the public endpoint runs: in the source dealer's scope
+            slots = selectors.available_slots(dealer=dealer, day=day)
+            if not slots:
+                return 0
             services.appointment_book(
                 dealer=dealer,
                 by=None,
