@@ -71,6 +71,7 @@ seed: db
 	$(MANAGE) seed_demo_leads
 	$(MANAGE) seed_demo_messaging
 	$(MANAGE) seed_demo_service
+	$(MANAGE) seed_demo_service_appointments
 	$(MANAGE) seed_demo_dealers
 	$(MANAGE) seed_demo_audits
 	$(MANAGE) seed_demo_service_care

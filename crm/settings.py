@@ -242,6 +242,22 @@ SERVICE_COMPLAINT_REGION_ESCALATION_HOURS = int(env("SERVICE_COMPLAINT_REGION_ES
 SERVICE_CALL_BACK_DAYS = (2, 3)
 # True: every call-back goes to the call-centre queue; False: to another staff member of the dealer first.
 SERVICE_CALL_BACKS_BY_CALL_CENTRE = env_bool("SERVICE_CALL_BACKS_BY_CALL_CENTRE", False)
+# svc-appointments: the dealer-local hour from which the day-before reminders go out; public booking limits
+# per caller address and per source, per minute (service/appointments).
+SERVICE_APPOINTMENT_REMINDER_HOUR = int(env("SERVICE_APPOINTMENT_REMINDER_HOUR", "10"))
+SERVICE_APPOINTMENT_RATE_PER_IP = int(env("SERVICE_APPOINTMENT_RATE_PER_IP", "20"))
+SERVICE_APPOINTMENT_RATE_PER_SOURCE = int(env("SERVICE_APPOINTMENT_RATE_PER_SOURCE", "600"))
+CELERY_BEAT_SCHEDULE |= {
+    # svc-appointments: no check-in by start + the dealer's grace marks a no-show; the day-before reminders.
+    "service-appointments-no-shows": {
+        "task": "service.appointments.tasks.appointments_mark_no_shows",
+        "schedule": crontab(minute="*/5"),
+    },
+    "service-appointment-reminders": {
+        "task": "service.appointments.tasks.appointment_reminders_queue",
+        "schedule": crontab(minute="*/15"),
+    },
+}
 # The replacement window (set by the OEM): a repair order on a vehicle this old or this far driven gives the
 # dealer's sales team a "service" lead (leads/services/replacement.py).
 LEADS_REPLACEMENT_AGE_YEARS = float(env("LEADS_REPLACEMENT_AGE_YEARS", "5"))

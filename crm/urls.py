@@ -21,6 +21,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("dealers/", include("dealers.urls")),
     path("service/imports/", include("service.imports.urls")),  # svc-workshop
+    path("service/appointments/", include("service.appointments.urls")),  # svc-appointments
     path("service/", include("service.urls")),  # svc-workshop
     path("service/care/", include("service.care.urls")),  # svc-care: complaints, call-backs
     path("service/recalls/", include("service.recalls.urls")),  # svc-care: recalls
@@ -29,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("crm.customers.api.urls")),
     path("api/", include("leads.api.urls")),
     path("api/v1/service/", include("service.imports.api.urls")),  # svc-workshop
+    path("api/v1/service/appointments/", include("service.appointments.api.urls")),  # svc-appointments: public
     path("api/", include("dealers.api.urls")),  # dl-figures: read-only key figures
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),

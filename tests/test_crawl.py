@@ -59,6 +59,7 @@ from leads.imports import services as import_services
 from leads.models import FollowUp, Lead, LeadSource, LostVerdict, Order, Questionnaire
 from loyalty.models import Member, QuestionnaireVersion, SurveyInvitation, SurveyQuestion
 from service.models import (
+    Appointment,
     CallBack,
     Complaint,
     DmsImport,
@@ -343,6 +344,10 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("import_id",): one_argument("import_id", lambda: varied(DmsImport.objects.all())),
     # maintenance due: each model's schedule versions (in force and superseded).
     ("schedule_id",): one_argument("schedule_id", lambda: varied(MaintenanceSchedule.objects.all(), "brand_model", limit=3)),
+    # svc-appointments: booked, checked-in, no-show and cancelled appointments, by each channel.
+    ("appointment_id",): one_argument(
+        "appointment_id", lambda: varied(Appointment.objects.all(), "status", "channel", limit=6)
+    ),
     # dealers (dl-audit): scorecards of each status, audits, checklists, findings, evidence, mystery shops
     ("scorecard_id",): one_argument("scorecard_id", lambda: varied(Scorecard.objects.all(), "status", "version")),
     ("scorecard_template_id",): one_argument(

@@ -1,6 +1,14 @@
 """The service app's data: repair orders and the vehicle's odometer series (this module), and what later
 parts add (maintenance, appointments, recalls, complaints) in modules of their own."""
 
+from service.models.appointments import (
+    AdvisorException,
+    AdvisorHours,
+    Appointment,
+    AppointmentSettings,
+    AppointmentSource,
+    ServiceBay,
+)
 from service.models.complaints import CallBack, Complaint, ComplaintEntry
 from service.models.history import RepairOrderSummary
 from service.models.imports import DmsImport, DmsImportRow
@@ -23,6 +31,11 @@ from service.models.repair_orders import (
 )
 
 __all__ = [
+    "AdvisorException",
+    "AdvisorHours",
+    "Appointment",
+    "AppointmentSettings",
+    "AppointmentSource",
     "CallBack",
     "ChargeLine",
     "Complaint",
@@ -44,4 +57,5 @@ __all__ = [
     "RepairOrder",
     "RepairOrderSummary",
     "VehicleMaintenance",
+    "ServiceBay",
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from service import selectors
+from service.appointments import selectors as appointment_selectors
 from service.forms import CheckInForm, RepairOrderOpenForm
 from service.views.common import maintenance_context, workshop_dealer
 
@@ -30,6 +31,9 @@ def workshop(request):
             history=selectors.vehicle_history(user=request.user, vehicle=vehicle)[:HISTORY_BESIDE_CHECK_IN],
             open_form=RepairOrderOpenForm(customers=customers) if customers else None,
             **maintenance_context(vehicle),
+            booked_appointment=appointment_selectors.booked_today_for_vehicle(
+                user=request.user, dealer=dealer, vehicle=vehicle
+            ),
             active_orders=list(
                 selectors.repair_orders_for_user(user=request.user).filter(
                     vehicle=vehicle, dealer=dealer, status__in=selectors.workshop.ACTIVE
@@ -40,6 +44,7 @@ def workshop(request):
     context.update(
         board=board,
         today=timezone.localdate(),
+        appointments_today=appointment_selectors.today_for_workshop(user=request.user, dealer=dealer),
         board_columns=[
             (_("Checked in"), "bi-inbox", board.open, False, "open"),
             (_("In progress"), "bi-gear", board.in_progress, False, "in-progress"),

@@ -58,7 +58,7 @@ LIBRARIES = {
 # Feature areas of a big app: the same standard names inside.
 FEATURE_AREAS = {
     "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
-    "service": {"care", "imports", "recalls"},  # DMS imports; complaints and call-backs; recalls
+    "service": {"appointments", "care", "imports", "recalls"},  # appointments; DMS imports; complaints, call-backs; recalls
 }
 APPS = [
     "crm/core",

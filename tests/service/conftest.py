@@ -23,3 +23,6 @@ def workshop():
         "owner": owner,
         "vehicle": VehicleFactory(owner=owner, recorded_by_dealer=dealer),
     }
+
+
+from tests.service.appointment_helpers import shop  # noqa: E402, F401 - svc-appointments: a workshop taking bookings

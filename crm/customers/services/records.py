@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from crm.core.exceptions import ConcurrentEdit, NotFound, PermissionDenied
+from crm.core.scope import scope_current
 from crm.customers import events
 from crm.customers.exceptions import ConsentWithdrawn, ContactPointExists, VinAlreadyRegistered
 from crm.customers.models import Consent, ContactPoint, Customer, CustomerDealer, Vehicle
@@ -187,9 +188,14 @@ def vehicle_register(
     purchase_date: date | None = None,
     selling_dealer: Dealer | None = None,
 ) -> Vehicle:
-    """Record a vehicle (VIN validated, check digit where the region uses one) and its owner."""
-    access = access_for(by)
-    if not access.can_edit_customers:
+    """Record a vehicle (VIN validated, check digit where the region uses one) and its owner.
+
+    `by` None is system intake (a public booking authenticated by its source key): it must name the dealer
+    and already run in a scope that covers it, as customer_resolve requires."""
+    if by is None:
+        if dealer is None or not scope_current().allows_dealer(dealer.id):
+            raise PermissionDenied()
+    elif not access_for(by).can_edit_customers:
         raise PermissionDenied()
     vin = vin_normalize(vin)
     try:
