@@ -89,6 +89,6 @@ def test_an_app_holds_only_the_standard_modules(app):
     assert top_level_modules(ROOT / app) - allowed == set()
 
 
-@pytest.mark.parametrize("area", [f"{app}/{area}" for app, areas in FEATURE_AREAS.items() for area in areas])
+@pytest.mark.parametrize("area", sorted(f"{app}/{area}" for app, areas in FEATURE_AREAS.items() for area in areas))
 def test_a_feature_area_keeps_the_same_names_inside(area):
     assert top_level_modules(ROOT / area) - STANDARD == set()
