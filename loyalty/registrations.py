@@ -318,7 +318,27 @@ measure_register(
     Measure("loyalty.members_joined", MeasureKind.COUNT, figures.members_joined, changed_by=(MEMBER_JOINED,)),
     Measure("loyalty.deliveries", MeasureKind.COUNT, figures.deliveries, changed_by=(LEAD_DELIVERED,)),
     Measure("loyalty.loyal_deliveries", MeasureKind.COUNT, figures.loyal_deliveries, changed_by=(LEAD_DELIVERED,)),
+    Measure("loyalty.liability_points", MeasureKind.VALUES, figures.liability_points),
 )
+
+
+def _liability(totals) -> FigureValue:
+    """The points held at the end of the period's last day (each dealer's last [dealer, day, points] cell of
+    the period, summed over the dealers), at the programme's point value."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from loyalty.selectors.club import programme_current
+
+    values = totals["loyalty.liability_points"]
+    last: dict[float, tuple[float, float]] = {}
+    for dealer_id, day, held in zip(values[0::3], values[1::3], values[2::3], strict=True):
+        if dealer_id not in last or day > last[dealer_id][0]:
+            last[dealer_id] = (day, held)
+    points = int(sum(held for _day, held in last.values()))
+    amount = (Decimal(points) * programme_current().point_value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return FigureValue(float(amount), points, None)
+
+
 figure_register(
     KeyFigure(
         code="loyalty.loyalty_index",
@@ -385,6 +405,23 @@ figure_register(
         combine=total_of("loyalty.points_redeemed"),
         group="loyalty",
         order=50,
+        is_scorable=False,
+    ),
+    KeyFigure(
+        code="loyalty.points_liability",
+        owner="loyalty",
+        label=_("Points liability"),
+        unit=Unit.CURRENCY,
+        higher_is_better=False,
+        definition=_(
+            "What the dealer owes its club members at the end of the period's last day: the points still "
+            "unspent and unexpired in lots it awarded and funded (not the OEM's campaign or referral points), "
+            "times the programme's current value of one point."
+        ),
+        measures=("loyalty.liability_points",),
+        combine=_liability,
+        group="loyalty",
+        order=60,
         is_scorable=False,
     ),
 )
