@@ -32,6 +32,7 @@ from crm.core.key_figures import (
     total_of,
 )
 from crm.core.navigation import NavEntry, in_namespace, nav_register
+from crm.customers.merge_steps import MergeStep, merge_step_register
 from crm.customers.panels import CustomerPanel, panel_register
 from crm.messaging.registry import CareTrigger, SegmentFilter, care_trigger_register, segment_filter_register
 from crm.network.models import Dealer
@@ -44,6 +45,7 @@ from loyalty.permissions import can_configure_programme, can_read_loyalty, can_s
 from loyalty.selectors import figures, segments
 from loyalty.selectors import surveys as survey_selectors
 from loyalty.services.earning import earn_on_delivery, earn_on_repair_order_settled
+from loyalty.services.merge import memberships_merge
 from loyalty.services.redemption import redemptions_release
 from loyalty.services.surveys import invitation_for_delivery, invitation_for_repair_order
 from service.events import REPAIR_ORDER_SETTLED, REPAIR_ORDER_VOIDED
@@ -74,6 +76,11 @@ def on_repair_order_settled(event) -> None:
 def on_repair_order_voided(event) -> None:
     redemptions_release(repair_order_id=(event.data or {})["repair_order"])
 
+
+# Two customer records merged: one membership remains, the other's points move to it by transfer entries.
+merge_step_register(
+    MergeStep(key="loyalty.memberships", handles=frozenset({("loyalty.member", "customer")}), run=memberships_merge)
+)
 
 subscribe(name="loyalty.delivery", kinds={LEAD_DELIVERED}, handler=on_delivery)
 subscribe(name="loyalty.repair_order_settled", kinds={REPAIR_ORDER_SETTLED}, handler=on_repair_order_settled)
