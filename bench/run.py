@@ -83,6 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="recipients of the messaging campaign (default 100,000; 0 skips)",
     )
+    parser.add_argument(
+        "--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", 1_000_000)),
+        help="club members (default 1,000,000 or $BENCH_MEMBERS; 0 skips the owner club)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--entries", type=int, default=int(os.environ.get("BENCH_ENTRIES", 20_000_000)),
+        help="points ledger entries (default 20,000,000 or $BENCH_ENTRIES)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--responses", type=int, default=int(os.environ.get("BENCH_RESPONSES", 1_000_000)),
+        help="survey responses (default 1,000,000 or $BENCH_RESPONSES)",
+    )  # fmt: skip
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the redemption (default 8)")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -106,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         bench_messaging(recipients=args.campaign, out=out)
+    if args.members:
+        from bench.loyalty import bench_loyalty  # issue 11: the owner club and its surveys
+
+        out("")
+        bench_loyalty(
+            members=args.members, entries=args.entries, responses=args.responses, runs=min(args.queries, 200),
+            clients=args.clients, out=out,
+        )  # fmt: skip
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")
