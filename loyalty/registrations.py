@@ -499,6 +499,31 @@ segment_filter_register(
         order=420,
     )
 )
+NPS_GROUP_CHOICES = [
+    ("promoter", _("Promoters (9–10)")),
+    ("passive", _("Passives (7–8)")),
+    ("detractor", _("Detractors (0–6)")),
+]
+
+
+def _by_last_nps(customers, value, dealer_id):
+    values = value if isinstance(value, list | tuple) else [value]
+    groups = [str(v) for v in values if str(v) in segments.NPS_GROUPS]
+    return segments.by_last_nps(customers, groups, dealer_id)
+
+
+segment_filter_register(
+    SegmentFilter(
+        key="loyalty_last_nps",
+        label=_("Latest NPS answer"),
+        field=lambda: forms.MultipleChoiceField(
+            label=_("Latest NPS answer"), required=False, choices=NPS_GROUP_CHOICES, widget=forms.CheckboxSelectMultiple
+        ),
+        apply=_by_last_nps,
+        group="loyalty",
+        order=430,
+    )
+)
 care_trigger_register(
     CareTrigger(
         key="points_expiring",
