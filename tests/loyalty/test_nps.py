@@ -17,9 +17,11 @@ from loyalty.models import Member, SurveyInvitation, SurveyKind
 from loyalty.services.surveys import nps_invitations_due
 from loyalty.tasks import nps_invitations
 from tests.factories import customer_with
-from tests.loyalty.surveys_setup import answer, invite, questionnaire_live, survey_world  # noqa: F401
+from tests.loyalty import surveys_setup
+from tests.loyalty.surveys_setup import answer, invite, questionnaire_live
 
 pytestmark = pytest.mark.django_db
+survey_world = surveys_setup.survey_world  # the shared fixture
 
 
 def _nps_live(world):
