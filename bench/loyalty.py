@@ -16,6 +16,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from crm.customers.management.scale.seeding import ids_reserve
+
 MEMBER_BATCH = 20_000
 RESPONSE_BATCH = 100_000
 EXPIRY_DUE_SHARE = 100  # one member in this many has a lot due for expiry
@@ -34,21 +36,6 @@ def _timed(function, runs: int) -> list[float]:
         function()
         timings.append((time.perf_counter() - started) * 1000)
     return timings
-
-
-def _reserve(cursor, table: str, count: int) -> int:
-    """The first of `count` consecutive ids taken from the table's sequence (the application role may draw
-    from a sequence but not set it; the bench is its only writer, so the values drawn are consecutive)."""
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-    sequence = cursor.fetchone()[0]
-    cursor.execute(
-        "SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS drawn",
-        [sequence, count],
-    )
-    first, last = cursor.fetchone()
-    if last - first != count - 1:
-        raise RuntimeError(f"{table}: another writer drew ids while the bench reserved {count}")
-    return first
 
 
 MEMBERS_SQL = """
@@ -167,9 +154,9 @@ def _seed_members(*, members: int, entries: int, out) -> None:
                 "after": after, "batch": batch, "fallback_dealer": fallback, "per_member": per_member,
                 "earns": earns,
             }  # fmt: skip
-            params["member_base"] = _reserve(cursor, "loyalty_member", batch)
-            params["entry_base"] = _reserve(cursor, "loyalty_pointsentry", batch * per_member)
-            params["lot_base"] = _reserve(cursor, "loyalty_pointslot", batch * earns)
+            params["member_base"] = ids_reserve(cursor, "loyalty_member", batch)
+            params["entry_base"] = ids_reserve(cursor, "loyalty_pointsentry", batch * per_member)
+            params["lot_base"] = ids_reserve(cursor, "loyalty_pointslot", batch * earns)
             for name, sql in (("members", MEMBERS_SQL), ("entries", ENTRIES_SQL), ("lots", LOTS_SQL),
                               ("allocations", ALLOCATIONS_SQL)):  # fmt: skip
                 statement_started = time.perf_counter()
@@ -226,12 +213,12 @@ def _seed_responses(*, responses: int, admin, out) -> None:
     out(f"  seeding {invitations:,} NPS invitations, {responses - existing:,} responses with 3 answers each")
     started = time.perf_counter()
     with network_wide(reason="bench: seed surveys"), connection.cursor() as cursor:
-        base = _reserve(cursor, "loyalty_surveyinvitation", invitations)
+        base = ids_reserve(cursor, "loyalty_surveyinvitation", invitations)
         # Responses take their invitation's id: the responses' sequence is moved past them.
         cursor.execute("SELECT last_value FROM loyalty_surveyresponse_id_seq")
         behind = base + invitations - cursor.fetchone()[0]
         if behind > 0:
-            _reserve(cursor, "loyalty_surveyresponse", behind)
+            ids_reserve(cursor, "loyalty_surveyresponse", behind)
     for start in range(0, invitations, RESPONSE_BATCH):
         stop = min(invitations, start + RESPONSE_BATCH)
         params = {

@@ -96,6 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         help="survey responses (default 1,000,000 or $BENCH_RESPONSES)",
     )  # fmt: skip
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the redemption (default 8)")
+    parser.add_argument(
+        "--vehicles", type=int, default=int(os.environ.get("BENCH_VEHICLES", 1_000_000)),
+        help="vehicles (default 1,000,000 or $BENCH_VEHICLES; 0 skips the workshop)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repair-orders", type=int, default=int(os.environ.get("BENCH_REPAIR_ORDERS", 5_000_000)),
+        help="repair orders (default 5,000,000 or $BENCH_REPAIR_ORDERS)",
+    )  # fmt: skip
+    parser.add_argument("--import-orders", type=int, default=500, help="orders in the DMS import file (default 500)")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -126,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         bench_loyalty(
             members=args.members, entries=args.entries, responses=args.responses, runs=min(args.queries, 200),
             clients=args.clients, out=out,
+        )  # fmt: skip
+    if args.vehicles:
+        from bench.service import bench_service  # issue 10: the workshop
+
+        out("")
+        bench_service(
+            vehicles=args.vehicles, repair_orders=args.repair_orders, runs=min(args.queries, 200),
+            import_orders=args.import_orders, out=out,
         )  # fmt: skip
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
