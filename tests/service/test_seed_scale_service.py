@@ -1,7 +1,7 @@
 """seed_scale_service: vehicles up to a total, then settled repair orders whose totals add up, with their jobs,
 lines and history summaries, which the vehicle history reads like any other; running it again adds nothing."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db.models import F
@@ -33,7 +33,8 @@ def test_seed_scale_service_adds_vehicles_and_consistent_repair_orders_once():
         assert PartLine.objects.filter(job__repair_order__in=orders).count() == orders.count()
         assert RepairOrderSummary.objects.filter(repair_order__in=orders).count() == orders.count()
         assert all(
-            o.tax_total == ((o.labour_total + o.parts_total) * Decimal("0.13")).quantize(Decimal("0.01")) for o in orders
+            o.tax_total == ((o.labour_total + o.parts_total) * Decimal("0.13")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            for o in orders
         )
         count = orders.count()
         scale_service(vehicles=before + 4, repair_orders=8, log=lambda line: None)
