@@ -91,6 +91,28 @@ def main(argv: list[str] | None = None) -> int:
         "lead search and My day at 5,000 and 50,000 open leads, and the writes' statements)",
     )
     parser.add_argument("--load-seconds", type=int, default=300, help="load test duration (default 300; 0 skips)")
+    parser.add_argument(
+        "--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", 1_000_000)),
+        help="club members (default 1,000,000 or $BENCH_MEMBERS; 0 skips the owner club)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--entries", type=int, default=int(os.environ.get("BENCH_ENTRIES", 20_000_000)),
+        help="points ledger entries (default 20,000,000 or $BENCH_ENTRIES)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--responses", type=int, default=int(os.environ.get("BENCH_RESPONSES", 1_000_000)),
+        help="survey responses (default 1,000,000 or $BENCH_RESPONSES)",
+    )  # fmt: skip
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the redemption (default 8)")
+    parser.add_argument(
+        "--vehicles", type=int, default=int(os.environ.get("BENCH_VEHICLES", 1_000_000)),
+        help="vehicles (default 1,000,000 or $BENCH_VEHICLES; 0 skips the workshop)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repair-orders", type=int, default=int(os.environ.get("BENCH_REPAIR_ORDERS", 5_000_000)),
+        help="repair orders (default 5,000,000 or $BENCH_REPAIR_ORDERS)",
+    )  # fmt: skip
+    parser.add_argument("--import-orders", type=int, default=500, help="orders in the DMS import file (default 500)")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -125,6 +147,22 @@ def main(argv: list[str] | None = None) -> int:
 
         out("")
         status |= bench_load(seconds=args.load_seconds, out=out)
+    if args.members:
+        from bench.loyalty import bench_loyalty  # issue 11: the owner club and its surveys
+
+        out("")
+        bench_loyalty(
+            members=args.members, entries=args.entries, responses=args.responses, runs=min(args.queries, 200),
+            clients=args.clients, out=out,
+        )  # fmt: skip
+    if args.vehicles:
+        from bench.service import bench_service  # issue 10: the workshop
+
+        out("")
+        bench_service(
+            vehicles=args.vehicles, repair_orders=args.repair_orders, runs=min(args.queries, 200),
+            import_orders=args.import_orders, out=out,
+        )  # fmt: skip
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")

@@ -523,7 +523,12 @@ SURVEY_REMINDER_AFTER_DAYS = int(env("SURVEY_REMINDER_AFTER_DAYS", "3"))
 SURVEY_FATIGUE_DAYS = int(env("SURVEY_FATIGUE_DAYS", "30"))
 # A staff change to the customer's phone or e-mail within this many days before a survey is flagged on it.
 SURVEY_CONTACT_CHANGE_DAYS = int(env("SURVEY_CONTACT_CHANGE_DAYS", "14"))
+# NPS-only surveys: this many days after a delivery (0: none), and to every club member once per this many days
+# (0: none).
+SURVEY_NPS_AFTER_DELIVERY_DAYS = int(env("SURVEY_NPS_AFTER_DELIVERY_DAYS", "90"))
+SURVEY_NPS_MEMBER_PERIOD_DAYS = int(env("SURVEY_NPS_MEMBER_PERIOD_DAYS", "365"))
 CELERY_BEAT_SCHEDULE |= {
     "loyalty-survey-reminders": {"task": "loyalty.tasks.survey_reminders", "schedule": crontab(minute="*/15")},
     "loyalty-survey-complaints": {"task": "loyalty.tasks.survey_complaints", "schedule": crontab(minute="*/5")},
+    "loyalty-nps-invitations": {"task": "loyalty.tasks.nps_invitations", "schedule": crontab(hour=2, minute=40)},
 }

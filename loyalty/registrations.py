@@ -32,6 +32,7 @@ from crm.core.key_figures import (
     total_of,
 )
 from crm.core.navigation import NavEntry, in_namespace, nav_register
+from crm.customers.merge_steps import MergeStep, merge_step_register
 from crm.customers.panels import CustomerPanel, panel_register
 from crm.messaging.registry import CareTrigger, SegmentFilter, care_trigger_register, segment_filter_register
 from crm.network.models import Dealer
@@ -44,6 +45,7 @@ from loyalty.permissions import can_configure_programme, can_read_loyalty, can_s
 from loyalty.selectors import figures, segments
 from loyalty.selectors import surveys as survey_selectors
 from loyalty.services.earning import earn_on_delivery, earn_on_repair_order_settled
+from loyalty.services.merge import memberships_merge
 from loyalty.services.redemption import redemptions_release
 from loyalty.services.surveys import invitation_for_delivery, invitation_for_repair_order
 from service.events import REPAIR_ORDER_SETTLED, REPAIR_ORDER_VOIDED
@@ -74,6 +76,11 @@ def on_repair_order_settled(event) -> None:
 def on_repair_order_voided(event) -> None:
     redemptions_release(repair_order_id=(event.data or {})["repair_order"])
 
+
+# Two customer records merged: one membership remains, the other's points move to it by transfer entries.
+merge_step_register(
+    MergeStep(key="loyalty.memberships", handles=frozenset({("loyalty.member", "customer")}), run=memberships_merge)
+)
 
 subscribe(name="loyalty.delivery", kinds={LEAD_DELIVERED}, handler=on_delivery)
 subscribe(name="loyalty.repair_order_settled", kinds={REPAIR_ORDER_SETTLED}, handler=on_repair_order_settled)
@@ -318,7 +325,27 @@ measure_register(
     Measure("loyalty.members_joined", MeasureKind.COUNT, figures.members_joined, changed_by=(MEMBER_JOINED,)),
     Measure("loyalty.deliveries", MeasureKind.COUNT, figures.deliveries, changed_by=(LEAD_DELIVERED,)),
     Measure("loyalty.loyal_deliveries", MeasureKind.COUNT, figures.loyal_deliveries, changed_by=(LEAD_DELIVERED,)),
+    Measure("loyalty.liability_points", MeasureKind.VALUES, figures.liability_points),
 )
+
+
+def _liability(totals) -> FigureValue:
+    """The points held at the end of the period's last day (each dealer's last [dealer, day, points] cell of
+    the period, summed over the dealers), at the programme's point value."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from loyalty.selectors.club import programme_current
+
+    values = totals["loyalty.liability_points"]
+    last: dict[float, tuple[float, float]] = {}
+    for dealer_id, day, held in zip(values[0::3], values[1::3], values[2::3], strict=True):
+        if dealer_id not in last or day > last[dealer_id][0]:
+            last[dealer_id] = (day, held)
+    points = int(sum(held for _day, held in last.values()))
+    amount = (Decimal(points) * programme_current().point_value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return FigureValue(float(amount), points, None)
+
+
 figure_register(
     KeyFigure(
         code="loyalty.loyalty_index",
@@ -387,6 +414,23 @@ figure_register(
         order=50,
         is_scorable=False,
     ),
+    KeyFigure(
+        code="loyalty.points_liability",
+        owner="loyalty",
+        label=_("Points liability"),
+        unit=Unit.CURRENCY,
+        higher_is_better=False,
+        definition=_(
+            "What the dealer owes its club members at the end of the period's last day: the points still "
+            "unspent and unexpired in lots it awarded and funded (not the OEM's campaign or referral points), "
+            "times the programme's current value of one point."
+        ),
+        measures=("loyalty.liability_points",),
+        combine=_liability,
+        group="loyalty",
+        order=60,
+        is_scorable=False,
+    ),
 )
 
 
@@ -453,6 +497,31 @@ segment_filter_register(
         apply=_by_expiring,
         group="loyalty",
         order=420,
+    )
+)
+NPS_GROUP_CHOICES = [
+    ("promoter", _("Promoters (9–10)")),
+    ("passive", _("Passives (7–8)")),
+    ("detractor", _("Detractors (0–6)")),
+]
+
+
+def _by_last_nps(customers, value, dealer_id):
+    values = value if isinstance(value, list | tuple) else [value]
+    groups = [str(v) for v in values if str(v) in segments.NPS_GROUPS]
+    return segments.by_last_nps(customers, groups, dealer_id)
+
+
+segment_filter_register(
+    SegmentFilter(
+        key="loyalty_last_nps",
+        label=_("Latest NPS answer"),
+        field=lambda: forms.MultipleChoiceField(
+            label=_("Latest NPS answer"), required=False, choices=NPS_GROUP_CHOICES, widget=forms.CheckboxSelectMultiple
+        ),
+        apply=_by_last_nps,
+        group="loyalty",
+        order=430,
     )
 )
 care_trigger_register(

@@ -9,7 +9,7 @@ from celery import shared_task
 from crm.core.scope import network_wide
 from loyalty.services.club import tiers_evaluate
 from loyalty.services.ledger import lots_expire, pending_points_release
-from loyalty.services.surveys import complaints_open_due, invitations_remind_due
+from loyalty.services.surveys import complaints_open_due, invitations_remind_due, nps_invitations_due
 
 BATCH = 500
 
@@ -59,3 +59,15 @@ def survey_reminders() -> int:
 def survey_complaints() -> int:
     with network_wide(reason="survey complaints: low responses of every dealer"):
         return complaints_open_due()
+
+
+@shared_task(name="loyalty.tasks.nps_invitations", acks_late=True)
+def nps_invitations() -> int:
+    """NPS-only surveys due today: after deliveries and members' periodic ones (keyed by occasion)."""
+    total = 0
+    while True:
+        with network_wide(reason="NPS surveys: deliveries and members of every dealer"):
+            created = nps_invitations_due(limit=BATCH)
+        total += created
+        if created < BATCH:
+            return total

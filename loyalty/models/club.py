@@ -135,6 +135,12 @@ class Member(models.Model):
     # A member whose qualifying points fell below the tier keeps it until this day (the grace period).
     downgrade_on = models.DateField(_("downgrade due"), null=True, blank=True)
     tier_evaluated_on = models.DateField(_("tier last evaluated"), null=True, blank=True)
+    # Set when the member's customer record was merged into another member's: its points moved there (transfer
+    # entries) and its qualifying points count toward that member's tier; the row stays as history.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_members",
+        verbose_name=_("merged into"),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["number"]

@@ -23,6 +23,9 @@ class EntryKind(models.TextChoices):
     EXPIRE = "expire", _("Expired")
     REVERSE = "reverse", _("Reversed")
     ADJUST = "adjust", _("Adjusted")
+    # Points moved between two memberships of one person when their customer records were merged: a pair of
+    # entries per lot, out of the merged member's lot and into a new lot of the survivor with the same expiry.
+    TRANSFER = "transfer", _("Transferred")
 
 
 class EarnSource(models.TextChoices):
@@ -33,6 +36,7 @@ class EarnSource(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     REDEMPTION = "redemption", _("Redemption")
     EXPIRY = "expiry", _("Expiry")
+    MERGE = "merge", _("Merged membership")
 
 
 class PointsEntry(models.Model):
@@ -71,7 +75,7 @@ class PointsEntry(models.Model):
                 name="points_entry_sign_matches_kind",
                 condition=Q(kind="earn", points__gt=0)
                 | Q(kind__in=["redeem", "expire"], points__lt=0)
-                | Q(kind__in=["reverse", "adjust"]),
+                | Q(kind__in=["reverse", "adjust", "transfer"]),
             ),
             models.CheckConstraint(
                 name="points_adjustment_has_reason_and_approver",

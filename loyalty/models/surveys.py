@@ -195,6 +195,9 @@ class SurveyInvitation(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     # A contact point of the customer was changed by staff shortly before the survey went out.
     contact_changed_at = models.DateTimeField(_("contact changed by staff at"), null=True, blank=True)
+    # What an invitation without a timeline event is for (an NPS survey N days after a delivery, or a member's
+    # periodic one): "nps:order:<id>", "nps:member:<id>:<period>"; at most one invitation per occasion.
+    occasion = models.CharField(max_length=60, blank=True, default="")
     contact_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -208,6 +211,9 @@ class SurveyInvitation(models.Model):
                 fields=["source_event"],
                 condition=Q(source_event__isnull=False),
                 name="survey_one_invitation_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["occasion"], condition=~Q(occasion=""), name="survey_one_invitation_per_occasion"
             ),
             models.CheckConstraint(name="survey_link_expires_after_creation", condition=Q(expires_at__gt=models.F("created_at"))),
         ]

@@ -31,7 +31,9 @@ def add_months(day: date, months: int) -> date:
 
 def members_for(*, access, query: str = "") -> QuerySet[Member]:
     """Members visible to the user (row-level security narrows it to its dealers' customers)."""
-    members = Member.objects.select_related("customer", "home_dealer", "tier").order_by("number")
+    members = (
+        Member.objects.filter(merged_into__isnull=True).select_related("customer", "home_dealer", "tier").order_by("number")
+    )
     query = query.strip()
     if query:
         members = members.filter(

@@ -1,16 +1,20 @@
 """What messaging's segments and care programmes ask of the club: customers by tier, by spendable balance,
-with points expiring within N days, and those whose points reach their last day N days from a given day."""
+with points expiring within N days, by their latest NPS answer, and those whose points reach their last day N
+days from a given day."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.customers.models import Customer, CustomerDealer
-from loyalty.models import Member, PointsLot
+from loyalty.models import Member, PointsLot, SurveyAnswer, SurveyQuestion
+
+# The NPS groups by the score of the customer's latest answer to an NPS question (0–10).
+NPS_GROUPS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
 EXPIRY_REMINDER_DAYS = 30
 
@@ -35,6 +39,24 @@ def by_balance_at_least(customers: QuerySet, points: int) -> QuerySet:
 def by_expiring_within(customers: QuerySet, days: int) -> QuerySet:
     now = timezone.now()
     return customers.filter(Exists(_open_lots(now).filter(expires_at__lte=now + timedelta(days=days))))
+
+
+def by_last_nps(customers: QuerySet, groups: list[str], dealer_id: int | None) -> QuerySet:
+    """Customers whose latest answer to an NPS question (in any survey, skipped ones aside) falls in one of
+    `groups`; for a dealer's segment, their latest answer about that dealer."""
+    answers = SurveyAnswer.objects.filter(
+        response__invitation__customer_id=OuterRef("pk"),
+        question__type=SurveyQuestion.Type.NPS,
+        number__isnull=False,
+    )
+    if dealer_id is not None:
+        answers = answers.filter(dealer_id=dealer_id)
+    latest = Subquery(answers.order_by("-response__submitted_at", "-id").values("number")[:1])
+    wanted = Q()
+    for group in groups:
+        low, high = NPS_GROUPS[group]
+        wanted |= Q(last_nps__gte=low, last_nps__lte=high)
+    return customers.annotate(last_nps=latest).filter(wanted) if groups else customers.none()
 
 
 def expiring_on_reminder_day(day: date, dealer_id: int | None) -> QuerySet:

@@ -8,7 +8,7 @@ whose qualifying points fall below the tier keeps it for the grace period, then 
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from crm.customers.models import Consent, CustomerDealer
@@ -90,11 +90,14 @@ def window_start(*, programme: Programme, today: date) -> date:
 
 def qualifying_points(*, member: Member, today: date, programme: Programme | None = None) -> int:
     """Points earned in the window (earned points and their reversals; not adjustments, not returns of
-    spent points, not redemptions): what the tier is judged on."""
+    spent points, not redemptions, not transfers), by the member and the memberships merged into it: what
+    the tier is judged on."""
     programme = programme or programme_current()
     start = window_start(programme=programme, today=today)
+    # A membership merged into this one brought its earnings along (they stay on its own ledger).
+    members = Q(member=member) | Q(member__merged_into=member)
     total = PointsEntry.objects.filter(
-        member=member, is_qualifying=True, occurred_at__date__gte=start, occurred_at__date__lte=today
+        members, is_qualifying=True, occurred_at__date__gte=start, occurred_at__date__lte=today
     ).aggregate(total=Sum("points"))["total"]
     return max(total or 0, 0)
 
@@ -147,7 +150,7 @@ def tiers_evaluate(*, today: date | None = None, after_id: int = 0, batch: int =
     a second run on the same day changes nothing. The caller states the scope (beat: network-wide)."""
     today = today or timezone.localdate()
     tiers = list(Tier.objects.order_by("rank"))
-    ids = list(Member.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)[:batch])
+    ids = list(Member.objects.filter(id__gt=after_id, merged_into__isnull=True).order_by("id").values_list("id", flat=True)[:batch])
     for member_id in ids:
         member_tier_evaluate(member=Member(id=member_id), today=today, tiers=tiers)
     return ids[-1] if ids else None

@@ -318,6 +318,31 @@ def points_reverse(*, entry: PointsEntry, idempotency_key: str, by=None, reason:
     return reversal
 
 
+def points_transfer_open_lots(*, source: Member, target: Member, key_prefix: str, reason: str) -> int:
+    """Move every unexpired remaining point of `source` to `target`, lot by lot: a transfer entry out of the
+    lot (an allocation emptying it) and a transfer entry into a new lot of `target` with the same expiry,
+    earning dealer and funder, so settlement and expiry read as before. The caller holds both members' locks
+    (taken in id order) inside its transaction. Idempotent by `key_prefix` and the lot. Returns the points
+    moved. Not qualifying: the tier counts the merged member's earnings where they were made."""
+    now = timezone.now()
+    moved = 0
+    lots = PointsLot.objects.filter(member=source, remaining__gt=0, expires_at__gt=now).order_by("expires_at", "id")
+    for lot in lots.select_related("entry"):
+        out_key, in_key = f"{key_prefix}:lot:{lot.id}:out", f"{key_prefix}:lot:{lot.id}:in"
+        if _existing(out_key, source) is not None:
+            continue
+        common = {"kind": EntryKind.TRANSFER, "source": EarnSource.MERGE, "dealer_id": lot.dealer_id, "reason": reason[:300]}
+        out = _entry(source, points=-lot.remaining, idempotency_key=out_key, occurred_at=now, **common)
+        _draw(out, [_Take(lot.id, lot.remaining)])
+        into = _entry(target, points=lot.remaining, idempotency_key=in_key, occurred_at=now, **common)
+        PointsLot.objects.create(
+            entry=into, member=target, dealer_id=lot.dealer_id, funded_by=lot.funded_by, points=lot.remaining,
+            remaining=lot.remaining, expires_at=lot.expires_at,
+        )  # fmt: skip
+        moved += lot.remaining
+    return moved
+
+
 def lots_expire(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Expire what remains in every lot past its end of day: one expire entry per lot, keyed by the lot, each
     in its own short transaction under the member's lock. Safe to run twice or concurrently. The caller

@@ -89,6 +89,22 @@ def points_redeem_on_repair_order(*, repair_order, points: int, by, idempotency_
     )
 
 
+def _pass_on_if_merged(member_id: int, reversal) -> None:
+    """Points returned to a membership merged since the redemption go on to the one it was merged into (the
+    returning member is already locked by the reversal; the survivor is locked next)."""
+    from loyalty.services.ledger import member_lock, points_transfer_open_lots
+    from loyalty.services.merge import transfer_reason
+
+    source = Member.objects.filter(id=member_id).first()
+    if source is None or source.merged_into_id is None:
+        return
+    target = member_lock(source.merged_into_id)
+    points_transfer_open_lots(
+        source=source, target=target, key_prefix=f"merge:member:{source.id}:after:{reversal.id}",
+        reason=transfer_reason(merged=source, survivor=target),
+    )  # fmt: skip
+
+
 @transaction.atomic
 def redemptions_release(*, repair_order_id: int) -> int:
     """The order was voided: reverse each reserved redemption on it (idempotent: keyed by the redemption)."""
@@ -102,6 +118,7 @@ def redemptions_release(*, repair_order_id: int) -> int:
             reason="repair order voided",
         )
         Redemption.objects.filter(id=redemption.id).update(status=Redemption.Status.RELEASED, release_entry=reversal)
+        _pass_on_if_merged(redemption.member_id, reversal)
         released += 1
     return released
 

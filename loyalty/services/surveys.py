@@ -182,11 +182,12 @@ def invitation_create(
     lead_id: int | None = None,
     repair_order_id: int | None = None,
     source_event_id: int | None = None,
+    occasion: str = "",
     now: datetime | None = None,
 ) -> SurveyInvitation | None:
     """Invite the customer to the active questionnaire of `kind`, judging who is named here, and queue the
     message (SMS or e-mail, their language, a signed link valid SURVEY_LINK_VALID_DAYS). Returns None when
-    no questionnaire of that kind is active, or when the event already has its invitation.
+    no questionnaire of that kind is active, or when the event (or the occasion) already has its invitation.
 
     The invitation is recorded even when it is not sent (surveyed within SURVEY_FATIGUE_DAYS; no phone or
     e-mail we may use), with why, so the statistics and the call-back list see it. A staff change to the
@@ -200,6 +201,8 @@ def invitation_create(
     with transaction.atomic():
         _lock_customer(customer_id)
         if source_event_id is not None and SurveyInvitation.objects.filter(source_event_id=source_event_id).exists():
+            return None
+        if occasion and SurveyInvitation.objects.filter(occasion=occasion).exists():
             return None
         customer = Customer.objects.get(id=customer_id)
         while customer.merged_into_id is not None:
@@ -218,6 +221,7 @@ def invitation_create(
             lead_id=lead_id,
             repair_order_id=repair_order_id,
             source_event_id=source_event_id,
+            occasion=occasion[:60],
             nonce=secrets.token_hex(16),
             language=language,
             created_at=now,
@@ -302,6 +306,74 @@ def invitation_for_repair_order(event) -> SurveyInvitation | None:
         model=model,
         repair_order_id=data.get("repair_order"),
         source_event_id=event.id,
+    )
+
+
+def nps_invitations_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The NPS-only surveys that are due (the daily beat job; the caller states a network-wide scope):
+
+    - SURVEY_NPS_AFTER_DELIVERY_DAYS after a delivery (within the last week of such days, so a missed night is
+      caught up): the delivering dealer and the salesperson who owned the lead are judged;
+    - every club member once per SURVEY_NPS_MEMBER_PERIOD_DAYS of membership, judging the home dealer.
+
+    Each through invitation_create (fatigue rule, reachability, the outbox), keyed by its occasion, so a
+    second run the same day, or a run that overlaps, invites nobody twice. Returns the invitations created."""
+    from leads.models import Order
+    from loyalty.models import Member
+
+    now = now or timezone.now()
+    if current_version(SurveyKind.NPS) is None:
+        return 0
+    created = 0
+    after = settings.SURVEY_NPS_AFTER_DELIVERY_DAYS
+    if after > 0:
+        due_until = now - timedelta(days=after)
+        orders = (
+            Order.objects.filter(
+                status=Order.Status.DELIVERED, delivered_at__lte=due_until, delivered_at__gt=due_until - timedelta(days=7)
+            )
+            .exclude(id__in=_occasion_ids("nps:order:"))
+            .select_related("lead")
+            .order_by("delivered_at", "id")[:limit]
+        )
+        for order in orders:
+            invitation = invitation_create(
+                kind=SurveyKind.NPS, dealer_id=order.dealer_id, customer_id=order.lead.customer_id,
+                salesperson_id=order.lead.owner_id, vehicle_id=order.vehicle_id, model=order.model,
+                lead_id=order.lead_id, occasion=f"nps:order:{order.id}", now=now,
+            )  # fmt: skip
+            created += invitation is not None
+    period = settings.SURVEY_NPS_MEMBER_PERIOD_DAYS
+    if period > 0:
+        members = (
+            Member.objects.filter(merged_into__isnull=True, joined_at__lte=now - timedelta(days=period))
+            .exclude(
+                customer_id__in=SurveyInvitation.objects.filter(
+                    kind=SurveyKind.NPS, occasion__startswith="nps:member:", created_at__gt=now - timedelta(days=period)
+                ).values("customer_id")
+            )
+            .order_by("id")
+            .values_list("id", "customer_id", "home_dealer_id", "joined_at")[: max(limit - created, 0)]
+        )
+        for member_id, customer_id, dealer_id, joined_at in members:
+            number = (now - joined_at).days // period
+            invitation = invitation_create(
+                kind=SurveyKind.NPS, dealer_id=dealer_id, customer_id=customer_id,
+                occasion=f"nps:member:{member_id}:{number}", now=now,
+            )  # fmt: skip
+            created += invitation is not None
+    return created
+
+
+def _occasion_ids(prefix: str):
+    """The ids in the occasions already invited for with this prefix ("nps:order:" → order ids)."""
+    from django.db.models import BigIntegerField
+    from django.db.models.functions import Cast, Substr
+
+    return (
+        SurveyInvitation.objects.filter(occasion__startswith=prefix)
+        .annotate(subject=Cast(Substr("occasion", len(prefix) + 1), BigIntegerField()))
+        .values("subject")
     )
 
 

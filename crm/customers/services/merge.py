@@ -9,6 +9,7 @@ from crm.core.exceptions import NotFound, PermissionDenied
 from crm.core.scope import network_wide
 from crm.customers import events
 from crm.customers.exceptions import MergeNotAllowed
+from crm.customers.merge_steps import handled_relations, merge_steps_run
 from crm.customers.models import (
     Consent,
     ContactPoint,
@@ -51,7 +52,8 @@ def customers_merge(*, survivor: Customer, merged: Customer, by) -> CustomerMerg
 
     Preconditions: `by` may merge and can see both customers (both were loaded through its scope).
     Guarantees: every relationship, contact point, consent, vehicle, timeline entry and every other row
-    that points at `merged` (in any app) points at `survivor`; where both had the same dealer link,
+    that points at `merged` (in any app) points at `survivor`, or is settled by the step its app registered
+    (crm.customers.merge_steps: two club memberships become one); where both had the same dealer link,
     contact point or consent, one row remains (for consents, an opt-out wins); `merged` is kept as an
     empty record that points at `survivor`; a CustomerMerge row records who, when, what it was and what moved.
     The moves run network-wide, because other dealers' rows about `merged` must move too."""
@@ -66,7 +68,8 @@ def customers_merge(*, survivor: Customer, merged: Customer, by) -> CustomerMerg
         raise NotFound()
     snapshot = _snapshot(merged)
     with network_wide(reason=f"merge of customer {merged.id} into {survivor.id} by user {by.pk}"):
-        moved = _merge_rows(survivor_id=survivor.id, merged_id=merged.id)
+        moved = merge_steps_run(survivor_id=survivor.id, merged_id=merged.id, by=by)
+        moved |= _merge_rows(survivor_id=survivor.id, merged_id=merged.id)
         Customer.objects.filter(id=merged.id).update(merged_into_id=survivor.id, updated_at=timezone.now())
         Customer.objects.filter(id=survivor.id).update(version=F("version") + 1, updated_at=timezone.now())
         DuplicateCandidate.objects.filter(
@@ -162,10 +165,16 @@ def _merge_rows(*, survivor_id: int, merged_id: int) -> dict[str, int]:
         .delete()[0]
     )
 
-    # Everything else that points at a customer, in any app (vehicles, timeline, leads, repair orders…).
+    # Everything else that points at a customer, in any app (vehicles, timeline, leads, repair orders…), but
+    # what the apps' merge steps moved themselves (crm.customers.merge_steps).
+    by_steps = handled_relations()
     for relation in Customer._meta.related_objects:
         model, field_name = relation.related_model, relation.field.name
-        if (model, field_name) in _MERGE_SPECIAL or issubclass(model, pghistory.models.Event):
+        if (
+            (model, field_name) in _MERGE_SPECIAL
+            or (model._meta.label_lower, field_name) in by_steps
+            or issubclass(model, pghistory.models.Event)
+        ):
             continue  # history rows describe the past as it was: they are never rewritten
         count = model._base_manager.filter(**{field_name: merged_id}).update(**{field_name: survivor_id})
         if count:

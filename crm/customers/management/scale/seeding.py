@@ -227,6 +227,22 @@ def _timed(timings: list, table: str, cursor, sql: str, params: dict) -> int:
     return cursor.rowcount
 
 
+def ids_reserve(cursor, table: str, count: int) -> int:
+    """The first of `count` consecutive ids drawn from the table's sequence, for a seeder that writes rows
+    pointing at each other in one statement each. The application role may draw from a sequence but not set
+    it; a seeder is the database's only writer, so the values drawn are consecutive (checked)."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS drawn",
+        [sequence, count],
+    )
+    first, last = cursor.fetchone()
+    if last - first != count - 1:
+        raise RuntimeError(f"{table}: another writer drew ids while {count} were reserved")
+    return first
+
+
 def _owner_connection():
     parsed = urlparse(settings.DATABASE_OWNER_URL)
     return psycopg2.connect(
