@@ -130,7 +130,7 @@ due AS (
            (r.basis_on + make_interval(months => r.step_months))::date AS due_by_time_on
       FROM ruled AS r
 ),
-projected AS (
+projected AS MATERIALIZED (
     SELECT d.*,
            coalesce(
                (SELECT min((x.read_at AT TIME ZONE %(zone)s)::date) FROM service_odometerreading AS x

@@ -205,11 +205,11 @@ def test_recomputing_every_vehicle_equals_the_per_vehicle_results(workshop):
 
 
 def test_the_database_runs_the_statement_this_code_describes():
-    """The recompute function (migration 0031) is a frozen copy of service.maintenance.recompute's statement: a
+    """The recompute function (latest in migration 0032) is a frozen copy of service.maintenance.recompute's statement: a
     change to one without a migration re-creating the other fails here."""
     import importlib
 
     from service.maintenance.recompute import FUNCTION_SQL
 
-    migration = importlib.import_module("service.migrations.0031_maintenance_recompute_function")
+    migration = importlib.import_module("service.migrations.0032_maintenance_recompute_once_per_vehicle")
     assert migration.FUNCTION_SQL == FUNCTION_SQL
