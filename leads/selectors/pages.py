@@ -77,7 +77,9 @@ def _awaiting_first_response(*, user, limit: int) -> list[Lead]:
     """The first `limit` of `leads_awaiting_first_response`, soonest due first: the user's own and the
     unowned ones are each a limited walk down the waiting leads' index (dealer, owner, due), merged in one
     statement, then those leads are read with their customers. Flat in the dealer's number of leads."""
-    waiting = selectors.leads_awaiting_first_response(user=user)
+    # The two owners' parts of leads_awaiting_first_response, each alone: with the "own or unowned"
+    # condition beside them the planner reads every waiting lead of both through a bitmap.
+    waiting = selectors.leads_with_first_response_clock(user=user)
     columns = ("id", "sla_due_at")
     own = waiting.filter(owner_id=user.pk).order_by("sla_due_at", "id").values_list(*columns)[:limit]
     unowned = waiting.filter(owner__isnull=True).order_by("sla_due_at", "id").values_list(*columns)[:limit]

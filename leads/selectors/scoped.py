@@ -77,11 +77,17 @@ def contact_attempts_for_user(*, user) -> QuerySet[ContactAttempt]:
     return _dealer_scope(ContactAttempt.objects.all(), user)
 
 
+def leads_with_first_response_clock(*, user) -> QuerySet[Lead]:
+    """Open leads whose first-response clock is running, whoever owns them (the user's scope)."""
+    return leads_for_user(user=user).filter(
+        first_contact_at__isnull=True, sla_due_at__isnull=False, stage__in=OPEN_STAGES
+    )
+
+
 def leads_awaiting_first_response(*, user) -> QuerySet[Lead]:
     """New leads whose first-response clock is running: the user's own, or unowned at their dealers."""
     return (
-        leads_for_user(user=user)
-        .filter(first_contact_at__isnull=True, sla_due_at__isnull=False, stage__in=OPEN_STAGES)
+        leads_with_first_response_clock(user=user)
         .filter(Q(owner=user) | Q(owner__isnull=True))
         .order_by("sla_due_at")
     )
