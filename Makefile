@@ -92,9 +92,10 @@ lint: $(VENV)/.synced
 
 # The suite in two passes: most tests on one process per core (pytest-xdist; each process has its own test
 # database, Redis database and queue), then the kinds that start browsers, workers, brokers or database
-# companions, one at a time (they measure time and share ports and the machine). A pass that PYTEST_ARGS
+# companions, one at a time (they measure time and share ports and the machine), and the tests that commit
+# (the database is emptied after each, so they run last, as pytest-django orders them). A pass that PYTEST_ARGS
 # narrows to nothing (exit 5) is not a failure.
-SERIAL := e2e or celery_worker or chaos or ops
+SERIAL := e2e or celery_worker or chaos or ops or commits
 TEST_PROCESSES ?= 2
 
 test: install db lint

@@ -15,6 +15,18 @@ def _connect_as(user: str) -> None:
     connection.settings_dict["USER"] = user
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test that commits (a transactional test: the database is emptied after it, migrations' rows too) is
+    marked `commits`: `make test` runs those in its one-at-a-time pass, after which nothing needs those rows,
+    never on a parallel process where a later test of the same process would miss them."""
+    committing = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (marker is not None and marker.kwargs.get("transaction")) or committing & set(item.fixturenames):
+            item.add_marker(pytest.mark.commits)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_modify_db_settings, django_db_blocker):
     # django_db_modify_db_settings: under pytest-xdist each worker gets its own test database (test_crm_gw0, …).
