@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "while a campaign of --campaign recipients sends; load: the load test)",
     )
     parser.add_argument("--load-seconds", type=int, default=300, help="load test duration (default 300; 0 skips)")
+    parser.add_argument("--load-leads", type=int, default=20_000, help="leads (and customers) of its 10 dealers")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -123,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench.load import bench_load
 
         out("")
-        status |= bench_load(seconds=args.load_seconds, out=out)
+        status |= bench_load(
+            seconds=args.load_seconds, out=out, customers=args.load_leads, leads=args.load_leads
+        )
     from bench.scorecards import bench_scorecards  # dl-audit: a month's scorecard drafts for every dealer
 
     out("")
@@ -146,7 +149,9 @@ def _only(args) -> int:
     if args.only == "load":
         from bench.load import bench_load
 
-        status = bench_load(seconds=args.load_seconds, out=out)
+        status = bench_load(
+            seconds=args.load_seconds, out=out, customers=args.load_leads, leads=args.load_leads
+        )
     results = RESULTS.with_name(f"{args.only}.txt")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("\n".join(_lines) + "\n")
