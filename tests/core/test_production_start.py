@@ -76,7 +76,11 @@ def test_web_worker_and_beat_start_in_production_mode_from_the_compose_environme
     beat = start([str(BIN / "celery"), *beat_args[1:], "--schedule", str(tmp_path / "beat-schedule")], env, log=beat_log)
     try:
         wait_for_port("127.0.0.1", port, timeout=60, process=web)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+        # A cold worker's first page on a busy machine (three Celery workers and beat start beside it) may take
+        # more than httpx's default 5 s; this test is about starting, not speed.
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Host": HOST, "X-Forwarded-Proto": "https"}, timeout=60
+        )
         page = client.get("/login/")
         assert page.status_code == 200, page.text[:500]
         # Fingerprinted assets, far-future cached and compressed (whitenoise's manifest storage).
