@@ -437,6 +437,12 @@ def bench_load(*, seconds: int, out, customers: int = 20_000, leads: int = 20_00
                 thread.join(timeout=seconds + 120)
         finally:
             stop(web)
+            # What the server said about its errors (Django logs them to stderr), before the directory goes.
+            server_errors = [
+                line
+                for line in (directory / "gunicorn.log").read_text(errors="replace").splitlines()
+                if "Error" in line or "Exception" in line
+            ]
     counts = foreign_rows(people, results)
     requests = sum(len(v) for v in results.timings.values())
     out(f"  {'endpoint':<42}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
@@ -454,4 +460,6 @@ def bench_load(*, seconds: int, out, customers: int = 20_000, leads: int = 20_00
     )
     for error in results.errors[:20]:
         out(f"  ERROR {error}")
+    for line in server_errors[-10:] if results.errors else []:
+        out(f"  server: {line[:300]}")
     return 0 if not results.errors and not counts["foreign rows"] else 1

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         help="repair orders (default 5,000,000 or $BENCH_REPAIR_ORDERS)",
     )  # fmt: skip
     parser.add_argument("--import-orders", type=int, default=500, help="orders in the DMS import file (default 500)")
+    parser.add_argument("--load-leads", type=int, default=20_000, help="leads (and customers) of its 10 dealers")
     args = parser.parse_args(argv)
 
     _prepare_environment(args.database)
@@ -146,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench.load import bench_load
 
         out("")
-        status |= bench_load(seconds=args.load_seconds, out=out)
+        status |= bench_load(
+            seconds=args.load_seconds, out=out, customers=args.load_leads, leads=args.load_leads
+        )
     if args.members:
         from bench.loyalty import bench_loyalty  # issue 11: the owner club and its surveys
 
@@ -201,7 +204,9 @@ def _only(args) -> int:
     if args.only == "load":
         from bench.load import bench_load
 
-        status = bench_load(seconds=args.load_seconds, out=out)
+        status = bench_load(
+            seconds=args.load_seconds, out=out, customers=args.load_leads, leads=args.load_leads
+        )
     results = RESULTS.with_name(f"{args.only}.txt")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("\n".join(_lines) + "\n")
