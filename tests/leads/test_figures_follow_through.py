@@ -1,5 +1,5 @@
 # ruff: noqa: F811 - `pudong` is test_figures.py's fixture, imported to be used here
-"""The funnel figures added in leads/figures/follow_through.py and the figures' person dimension, on the hand-made
+"""The funnel figures added in leads/figures/registrations/follow_through.py and the figures' person dimension, on the hand-made
 Pudong data of test_figures.py (Mon–Fri 9–18 Shanghai): first response within the same business day, leads
 untouched for N days, the lost-reason mix, and each salesperson's share of a figure — with the rows behind every
 number listing exactly what it counts."""

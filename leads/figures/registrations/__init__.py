@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.core import key_figures as kf
 from crm.customers import events as customer_events
 from leads import events
-from leads.figures import follow_through
 from leads.figures import selectors as s
+from leads.figures.registrations import follow_through
 from leads.models import LeadType
 
 # --- Which events may change a lead measure ----------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Three more funnel figures, kept apart from registrations.py and selectors.py (each already past 400 lines):
+"""Three more funnel figures, kept apart from this package's __init__ and from selectors.py (both past 400 lines):
 first response within the same business day, leads left untouched for N days, and the lost-reason mix (a
 breakdown: one figure per reason, shown as a table). Their selections join the same registry of selections, so
 the lead list's drill-down lists exactly the rows each number counts; `register()` is called by
-leads.figures.registrations.register."""
+leads.figures.registrations (this package)."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
