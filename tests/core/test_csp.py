@@ -28,9 +28,9 @@ class InlineCode(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "script" and "src" not in attributes and "nonce" not in attributes:
-            if (attributes.get("type") or "").lower() not in DATA_SCRIPT_TYPES:
-                self.found.append(f"inline <script {attributes}>")
+        is_data = (attributes.get("type") or "").lower() in DATA_SCRIPT_TYPES
+        if tag == "script" and "src" not in attributes and "nonce" not in attributes and not is_data:
+            self.found.append(f"inline <script {attributes}>")
         self.found.extend(f"<{tag} {name}=…>" for name in attributes if HANDLER.match(name))
         href = (attributes.get("href") or "").strip().lower()
         if href.startswith("javascript:"):
