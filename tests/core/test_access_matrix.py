@@ -24,7 +24,9 @@ from crm.messaging.models import (
     OutboxMessage,
     Segment,
 )
-from crm.network.models import Role
+from crm.network.api_tokens.services import api_token_create
+from crm.network.models import ApiToken, Role, TwoFactorDevice
+from crm.network.two_factor.services import DEMO_SECRET, two_factor_demo_device_set
 from crm.timeline.models import TimelineEvent
 from crm.timeline.services import event_record
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, staff
@@ -140,6 +142,11 @@ def world():
         )
         link = CustomerDealer.objects.get(customer=foreign)
         point = ContactPoint.objects.get(customer=foreign)
+    # Far's admin, with an authenticator app and an API token: no one at Home may reset, list or revoke them.
+    far_admin = staff(Role.DEALER_ADMIN, dealer=far, username=f"{MARKER.lower()}-admin")
+    two_factor_demo_device_set(user=far_admin, secret=DEMO_SECRET)
+    far_token, _key = api_token_create(user=far_admin, name=f"{MARKER} Token", expires_in_days=30)
+    far_assignment = far_admin.role_assignments.get()
     users = {
         role: staff(role, dealer=home)
         for role in (Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN)
@@ -149,12 +156,14 @@ def world():
     users[Role.OEM_ADMIN] = staff(Role.OEM_ADMIN)
     foreign_ids = sorted(
         {foreign.id, foreign_twin.id, vehicle.id, far.id, event.id, pair.id, link.id, point.id, north.id}
+        | {far_token.id, far_assignment.id}
         | set(foreign_messaging(far, foreign))
     )
     return {
         "users": users,
         "own": own,
         "foreign": foreign,
+        "far_admin": far_admin,
         "foreign_ids": foreign_ids,
         "secrets": [
             f"{MARKER} Customer",
@@ -163,6 +172,8 @@ def world():
             f"{MARKER} Campaign",
             f"{MARKER} Segment",
             f"{MARKER} Template",
+            f"{MARKER} Token",
+            far_token.prefix,
             FOREIGN_PHONE,
             FOREIGN_PHONE[3:],
             "139 5550 1234",
@@ -177,6 +188,8 @@ def foreign_state(world) -> tuple:
     foreign = world["foreign"]
     with network_wide(reason="test snapshot"):
         return (
+            TwoFactorDevice.objects.filter(user=world["far_admin"]).count(),
+            tuple(ApiToken.objects.filter(user=world["far_admin"]).values_list("id", "name", "revoked_at")),
             tuple(
                 Customer.objects.filter(name__contains=MARKER)
                 .order_by("id")

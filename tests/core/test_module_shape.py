@@ -59,6 +59,7 @@ LIBRARIES = {
 FEATURE_AREAS = {
     "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
     "service": {"care", "imports", "recalls"},  # DMS imports; complaints and call-backs; recalls
+    "crm/network": {"two_factor", "api_tokens"},  # sign-in's second step; API tokens made in the product
 }
 APPS = [
     "crm/core",
