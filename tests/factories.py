@@ -1,7 +1,9 @@
 """Factories for tests. They write network-wide, explicitly, as a management command would: row-level
 security binds the suite's database role, so a factory that forgot its scope could not write at all."""
 
+import datetime
 import random
+import secrets
 import string
 
 import factory
@@ -15,7 +17,8 @@ from crm.customers.normalize import vin_check_digit
 from crm.messaging.models import Campaign, MessageTemplate, Segment
 from crm.messaging.services.campaigns import campaign_approve, campaign_create, campaign_submit
 from crm.network.access import access_for
-from crm.network.models import Brand, Dealer, Region, Role, RoleAssignment, StaffProfile
+from crm.network.api_tokens.services import KEY_PREFIX, PREFIX_SHOWN, api_token_hash
+from crm.network.models import ApiToken, Brand, Dealer, Region, Role, RoleAssignment, StaffProfile
 from crm.network.services import staff_phone_set
 
 User = get_user_model()
@@ -333,3 +336,17 @@ def contact_witnessed(lead, by, *, at, answered: bool = True, duration_seconds: 
         return call_history_record(
             lead=lead, by=by, started_at=at, answered=answered, duration_seconds=duration_seconds
         )
+
+
+def api_token(user, *, name: str = "Test integration", days: int = 30) -> str:
+    """A live API token for `user`, whatever their role (the product's page makes them for admins only:
+    crm.network.api_tokens.services.api_token_create). Returns the plain key."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[:PREFIX_SHOWN],
+        key_hash=api_token_hash(key),
+        expires_at=timezone.now() + datetime.timedelta(days=days),
+    )
+    return key

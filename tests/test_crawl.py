@@ -52,7 +52,7 @@ from crm.messaging.models import (
 )
 from crm.messaging.services.links import unsubscribe_token
 from crm.network.access import access_for
-from crm.network.models import Dealer, Role, RoleAssignment
+from crm.network.models import ApiToken, Dealer, Role, RoleAssignment
 from dealers.models import Audit, AuditChecklist, Evidence, Finding, MysteryShop, Scorecard, ScorecardTemplate
 from leads.imports import selectors as import_selectors
 from leads.imports import services as import_services
@@ -295,6 +295,10 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
         lambda: varied(Customer.objects.annotate(is_merged=is_set("merged_into")), "kind", "is_merged"),
     ),
     ("dealer_id",): one_argument("dealer_id", lambda: varied(Dealer.objects.all())),
+    # The user's own API tokens, live and revoked (seed_demo makes one for each admin).
+    ("token_id",): lambda route, user: [
+        {"token_id": token} for token in varied(ApiToken.objects.filter(user=user), "revoked_at")
+    ],
     ("assignment_id", "dealer_id"): lambda route, user: [
         {"dealer_id": dealer, "assignment_id": assignment}
         for assignment, dealer in RoleAssignment.objects.filter(dealer__isnull=False)

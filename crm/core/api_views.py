@@ -13,7 +13,7 @@ forgets to answer fails loudly instead of running with a wrong scope.
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import View, defaults
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.generics import GenericAPIView
 
 from crm.core.scope import Scope, scope_apply
@@ -67,9 +67,11 @@ class _PlainOptions:
         return View.options(self, request, *args, **kwargs)
 
 
-class SwaggerView(_PlainOptions, SpectacularSwaggerView):
-    pass
+class SwaggerView(_PlainOptions, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served as a file of its own (`?script`): the
+    Content-Security-Policy runs no inline script."""
 
 
 class RedocView(_PlainOptions, SpectacularRedocView):
-    pass
+    """Redoc from our own static files (templates/drf_spectacular/redoc.html: no inline script, no web font
+    from a CDN)."""

@@ -1,8 +1,14 @@
-from django.contrib import admin
-from django.contrib.auth import get_user_model
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from crm.core.exceptions import ApplicationError
 from crm.network.models import (
+    ApiToken,
     Brand,
     BrandModel,
     Dealer,
@@ -11,6 +17,7 @@ from crm.network.models import (
     RoleAssignment,
     StaffProfile,
 )
+from crm.network.two_factor import services as two_factor_services
 
 User = get_user_model()
 
@@ -93,3 +100,42 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [ProfileInline, RoleInline]
+
+
+def _sign_in_through_the_product(request, extra_context=None):
+    """The admin's own sign-in form would sign in with the password alone: it sends to the product's sign-in
+    (password, then the second factor) and back."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(target, login_url=reverse("login"))
+
+
+admin.site.login = _sign_in_through_the_product
+
+
+@admin.action(description=_("Reset two-factor sign-in"))
+def two_factor_reset(modeladmin, request, queryset):
+    for user in queryset:
+        try:
+            two_factor_services.two_factor_reset(by=request.user, user=user)
+        except ApplicationError as error:
+            modeladmin.message_user(request, f"{user}: {error.message}", level=messages.WARNING)
+        else:
+            modeladmin.message_user(request, _("%(user)s: two-factor sign-in reset.") % {"user": user})
+
+
+StaffUserAdmin.actions = [*StaffUserAdmin.actions, two_factor_reset]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    # Made on the product's page only (the key is shown once there); here they can be read, not forged.
+    readonly_fields = ("user", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False

@@ -43,3 +43,42 @@ class StaffPhoneInvalid(ApplicationError):
     code = "staff_phone_invalid"
     field = "phone"
     default_message = _("This is not a valid phone number: the phone rings for click-to-call, so it must be real.")
+
+
+class TwoFactorCodeWrong(ApplicationError):
+    code = "two_factor_code_wrong"
+    field = "code"
+    default_message = _("This code is not right. Type the 6 digits your authenticator app shows now, or a recovery code.")
+
+
+class TwoFactorLocked(ApplicationError):
+    """Too many wrong codes in a row: codes are refused for a while (the password alone was right)."""
+
+    code = "two_factor_locked"
+    status = 429
+    field = "code"
+    default_message = _("Too many wrong codes. Wait a few minutes, then try again.")
+
+
+class TwoFactorAlreadyOn(ApplicationError):
+    code = "two_factor_already_on"
+    status = 409
+    default_message = _("Two-factor sign-in is already on for this account.")
+
+
+class TwoFactorNotOn(ApplicationError):
+    code = "two_factor_not_on"
+    status = 409
+    default_message = _("Two-factor sign-in is not on for this account.")
+
+
+class TwoFactorRequired(ApplicationError):
+    code = "two_factor_required"
+    status = 409
+    default_message = _("Your role requires two-factor sign-in: it cannot be turned off.")
+
+
+class ApiTokenLifeInvalid(ApplicationError):
+    code = "api_token_life_invalid"
+    field = "expires_in_days"
+    default_message = _("Choose how many days the token lasts: at least 1, at most the allowed maximum.")

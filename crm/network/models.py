@@ -259,3 +259,74 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class TwoFactorDevice(models.Model):
+    """A staff member's authenticator app (TOTP, RFC 6238): the second step of signing in.
+
+    `last_counter` is the time step of the last accepted code, so a code is never accepted twice (a code
+    read over a shoulder is worthless once typed). Wrong codes count in `failure_count`; past the limit
+    the device refuses every code until `locked_until` (crm/network/two_factor/services.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_device"
+    )
+    # Base32, as authenticator apps read it; the code is derived from it, so it is never shown again.
+    secret = models.CharField(max_length=64)
+    last_counter = models.BigIntegerField(default=0)
+    failure_count = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """One of a user's single-use codes for when the phone is lost. Only a SHA-256 of the code is stored:
+    a code has 50 random bits, so a hash needs no salt or stretching to be useless to a reader of the table."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.code_hash[:8]}"
+
+
+class ApiToken(models.Model):
+    """A named key for the API, made by a user in the product. It authenticates as that user, so it sees
+    exactly what the user sees (the same access rule and row-level security). Only a SHA-256 of the key is
+    stored (the key has 256 random bits); `prefix` lets its owner tell keys apart in the list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(name="api_token_expires_after_creation", condition=Q(expires_at__gt=models.F("created_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.navigation import Landing, NavEntry, landing_register, nav_register
 from crm.network.models import Role
+from crm.network.permissions import can_manage_api_tokens
 
 
 def _admin_dealer(access) -> dict:
@@ -36,6 +37,27 @@ nav_register(
         allowed=lambda access: bool(access.dealers_where(Role.DEALER_ADMIN)) and not access.can_see_network,
         is_here=lambda namespace, name: namespace == "" and name == "dealer_staff",
         url_kwargs=_admin_dealer,
+    ),
+    # The user menu: a user's own sign-in security and, for admins, the API tokens of their integrations.
+    NavEntry(
+        key="two_factor",
+        label=_("Two-factor sign-in"),
+        url_name="two_factor_enrol",
+        icon="shield-lock",
+        order=200,
+        allowed=lambda access: access.is_authenticated,
+        is_here=lambda namespace, name: namespace == "" and name.startswith("two_factor"),
+        is_secondary=True,
+    ),
+    NavEntry(
+        key="api_tokens",
+        label=_("API tokens"),
+        url_name="api_tokens",
+        icon="key",
+        order=210,
+        allowed=can_manage_api_tokens,
+        is_here=lambda namespace, name: namespace == "" and name.startswith("api_token"),
+        is_secondary=True,
     ),
 )
 landing_register(

@@ -6,14 +6,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from crm.core.exceptions import NotFound
 from crm.network import permissions
 from crm.network.access import access_for, dealers_visible
 from crm.network.exceptions import DealerChoiceRequired
-from crm.network.models import Brand, BrandModel, Dealer, RoleAssignment
+from crm.network.models import Brand, BrandModel, Dealer, RoleAssignment, TwoFactorDevice
 
 
 def _count_of(model, **filters):
@@ -59,6 +59,8 @@ def dealer_staff(*, dealer: Dealer) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.filter(dealer=dealer)
         .select_related("user")
+        # Shown beside each person, and offered to reset by whoever may (crm/network/two_factor).
+        .annotate(has_two_factor=Exists(TwoFactorDevice.objects.filter(user=OuterRef("user_id"))))
         .order_by("-is_active", "user__first_name", "user__last_name", "user__username", "role")
     )
 

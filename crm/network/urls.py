@@ -1,17 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from crm.network import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("", include("crm.network.two_factor.urls")),
+    path("", include("crm.network.api_tokens.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
     path("acting-dealer/", views.acting_dealer_set, name="acting_dealer_set"),
@@ -22,5 +17,10 @@ urlpatterns = [
         "network/dealers/<int:dealer_id>/staff/<int:assignment_id>/deactivate/",
         views.staff_deactivate,
         name="staff_deactivate",
+    ),
+    path(
+        "network/dealers/<int:dealer_id>/staff/<int:assignment_id>/two-factor-reset/",
+        views.staff_two_factor_reset,
+        name="staff_two_factor_reset",
     ),
 ]

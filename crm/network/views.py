@@ -17,6 +17,7 @@ from crm.core.names import staff_name
 from crm.core.navigation import landing_url
 from crm.network import selectors, services
 from crm.network.forms import ActingDealerForm, LanguageForm, StaffAddForm, StaffPhoneForm
+from crm.network.two_factor import services as two_factor_services
 
 
 @require_GET
@@ -163,3 +164,26 @@ def staff_phone_set(request):
         else:
             messages.success(request, _("Your phone is saved."))
     return redirect_back(request, reverse("home"))
+
+
+@login_required
+@require_POST
+def staff_two_factor_reset(request, dealer_id: int, assignment_id: int):
+    """A dealer admin (or an OEM admin) switches off a staff member's second factor: a lost phone."""
+    try:
+        dealer, can_manage = selectors.dealer_for_staff_page(user=request.user, dealer_id=dealer_id)
+        if not can_manage:
+            raise NotFound()
+        assignment = selectors.staff_assignment_get(user=request.user, dealer=dealer, assignment_id=assignment_id)
+        two_factor_services.two_factor_reset(by=request.user, user=assignment.user)
+    except NotFound as error:
+        raise Http404 from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(name)s is reset: they set it up again at their next sign-in.")
+            % {"name": staff_name(assignment.user)},
+        )
+    return redirect("dealer_staff", dealer_id=dealer_id)

@@ -12,6 +12,14 @@
     var question = event.submitter && event.submitter.dataset.confirm;
     if (question && !window.confirm(question)) event.preventDefault();
   });
+  // A poll marked data-only-while-visible (the notification badge) skips its turn while the tab is hidden.
+  // Said here rather than as an HTMX trigger filter, which HTMX evaluates as code: the CSP forbids eval.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (element && element.hasAttribute("data-only-while-visible") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
   // After HTMX swaps in a new note form, keep the cursor where the salesperson types.
   document.addEventListener("htmx:afterSwap", function (event) {
     var field = event.detail.target.querySelector("[data-autofocus]");

@@ -26,7 +26,9 @@ from crm.messaging.models import (
     OutboxMessage,
     Segment,
 )
-from crm.network.models import Role
+from crm.network.api_tokens.services import api_token_create
+from crm.network.models import ApiToken, Role, TwoFactorDevice
+from crm.network.two_factor.services import DEMO_SECRET, two_factor_demo_device_set
 from crm.timeline.models import TimelineEvent
 from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, staff
 
@@ -153,6 +155,11 @@ def world():
             id=FOREIGN_ID, customer=foreign, other=foreign_twin, score=0.5, reason=MARKER
         )
     foreign_messaging(far, foreign)
+    # Far's admin, with an authenticator app and an API token: no one at Home may reset, list or revoke them.
+    far_admin = staff(Role.DEALER_ADMIN, dealer=far, username=f"{MARKER.lower()}-admin")
+    two_factor_demo_device_set(user=far_admin, secret=DEMO_SECRET)
+    far_token, _key = api_token_create(user=far_admin, name=f"{MARKER} Token", expires_in_days=30)
+    far_assignment = far_admin.role_assignments.get()
     users = {
         role: staff(role, dealer=home)
         for role in (Role.SALESPERSON, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.DEALER_ADMIN)
@@ -164,7 +171,9 @@ def world():
         "users": users,
         "own": own,
         "foreign": foreign,
-        "foreign_ids": [FOREIGN_ID, FOREIGN_ID + 1],
+        "far_admin": far_admin,
+        # Far's token and its admin's role are made by their services, with ids of their own.
+        "foreign_ids": sorted({FOREIGN_ID, FOREIGN_ID + 1, far_token.id, far_assignment.id}),
         "secrets": [
             f"{MARKER} Customer",
             f"{MARKER} Twin",
@@ -172,6 +181,8 @@ def world():
             f"{MARKER} Campaign",
             f"{MARKER} Segment",
             f"{MARKER} Template",
+            f"{MARKER} Token",
+            far_token.prefix,
             FOREIGN_PHONE,
             FOREIGN_PHONE[3:],
             "139 5550 1234",
@@ -186,6 +197,8 @@ def foreign_state(world) -> tuple:
     foreign = world["foreign"]
     with network_wide(reason="test snapshot"):
         return (
+            TwoFactorDevice.objects.filter(user=world["far_admin"]).count(),
+            tuple(ApiToken.objects.filter(user=world["far_admin"]).values_list("id", "name", "revoked_at")),
             tuple(
                 Customer.objects.filter(name__contains=MARKER)
                 .order_by("id")

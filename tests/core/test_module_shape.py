@@ -59,6 +59,7 @@ LIBRARIES = {
 FEATURE_AREAS = {
     "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
     "service": {"appointments", "care", "imports", "recalls"},  # appointments; DMS imports; complaints, call-backs; recalls
+    "crm/network": {"two_factor", "api_tokens"},  # sign-in's second step; API tokens made in the product
 }
 APPS = [
     "crm/core",

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crm.core.scope import network_wide
@@ -14,7 +13,15 @@ from crm.customers.models import Consent, ContactPoint, Customer, CustomerDealer
 from crm.network.models import Role
 from crm.timeline.models import TimelineEvent
 from crm.timeline.services import event_record
-from tests.factories import CustomerFactory, DealerFactory, RegionFactory, VehicleFactory, make_vin, staff
+from tests.factories import (
+    CustomerFactory,
+    DealerFactory,
+    RegionFactory,
+    VehicleFactory,
+    api_token,
+    make_vin,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,10 +178,9 @@ def test_token_authenticated_client_sees_its_dealers_rows_and_not_others(two_dea
     # DRF authenticates the token inside the view, after the scope middleware ran for an anonymous user:
     # the API view must re-scope the transaction for the token's user.
     _, _, seller_a, mine, theirs = two_dealers
-    with network_wide(reason="test"):
-        token = Token.objects.create(user=seller_a)
+    token = api_token(seller_a)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert sorted(ids(client.get(CUSTOMERS))) == sorted(c.id for c in mine)
     assert client.get(customer_url(mine[0].id)).status_code == 200
     assert client.get(customer_url(theirs.id)).status_code == 404
@@ -191,7 +197,7 @@ def test_anonymous_and_bad_token_callers_are_refused_and_nothing_is_written(two_
     response = anonymous.post(CUSTOMERS, {"name": "Nobody"}, format="json")
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
     forged = APIClient()
-    forged.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    forged.credentials(HTTP_AUTHORIZATION="Bearer crm_not-a-real-token")
     assert forged.get(CUSTOMERS).status_code == 401
     assert count(Customer) == 3
 

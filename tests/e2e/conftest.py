@@ -30,3 +30,11 @@ def browser():
         # database cannot be dropped at the end of the session.
         connections.close_all()
     connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def _password_only_sign_in(settings):
+    """The browser tests of other features sign their users in through the form with a password only (their
+    dealer and OEM admins have no authenticator app). Two-factor sign-in has its own browser test
+    (test_security.py), which turns the requirement back on; the other suites test it without a browser."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = []

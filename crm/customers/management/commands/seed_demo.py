@@ -24,6 +24,8 @@ from crm.customers.models import Consent, Customer, CustomerDealer, DuplicateCan
 from crm.customers.normalize import vin_check_digit
 from crm.customers.services import consent_record, customer_resolve, timeline_note_add, vehicle_register
 from crm.network.access import access_for
+from crm.network.api_tokens.selectors import api_tokens_for_user
+from crm.network.api_tokens.services import api_token_create
 from crm.network.models import (
     WEEKDAYS,
     Brand,
@@ -34,6 +36,8 @@ from crm.network.models import (
     RoleAssignment,
     StaffProfile,
 )
+from crm.network.permissions import can_manage_api_tokens, two_factor_required
+from crm.network.two_factor.services import DEMO_SECRET, two_factor_demo_device_set
 from crm.timeline.models import TimelineEvent
 
 DEFAULT_PASSWORD = "demo1234"  # noqa: S105 (demo data, printed on purpose)
@@ -231,6 +235,11 @@ class Command(BaseCommand):
                     region=Region.objects.get(code=one_place) if one_place in REGIONS else None,
                 )
             staff[username] = user
+            # Roles that must sign in with a second factor get the demo's known key (demo_logins prints it).
+            if two_factor_required(access_for(user)):
+                two_factor_demo_device_set(user=user, secret=DEMO_SECRET)
+            if can_manage_api_tokens(access_for(user)) and not api_tokens_for_user(user=user).exists():
+                api_token_create(user=user, name="DMS nightly import", expires_in_days=90)
         return staff
 
     # --- customers -------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Two-factor sign-in: an authenticator app (TOTP) after the password, with single-use recovery codes."""
