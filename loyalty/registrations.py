@@ -32,8 +32,8 @@ from crm.core.key_figures import (
     total_of,
 )
 from crm.core.navigation import NavEntry, in_namespace, nav_register
-from crm.customers.merge_steps import MergeStep, merge_step_register
 from crm.customers.panels import CustomerPanel, panel_register
+from crm.customers.registry import MergeStep, merge_step_register
 from crm.messaging.registry import CareTrigger, SegmentFilter, care_trigger_register, segment_filter_register
 from crm.network.models import Dealer
 from crm.timeline.registry import subscribe

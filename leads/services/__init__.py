@@ -36,7 +36,6 @@ from leads.services.intake import (
     lead_source_create,
     rate_limit_check,
     source_authenticate,
-    source_key_hash,
     web_form_capture,
 )
 from leads.services.witnessed import call_history_record, lead_call_start, lead_sms_send
@@ -79,7 +78,6 @@ __all__ = [
     "rate_limit_check",
     "round_robin_pick",
     "source_authenticate",
-    "source_key_hash",
     "test_drive_book",
     "test_drive_outcome",
     "visit_log",

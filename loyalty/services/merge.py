@@ -1,6 +1,6 @@
 """Two customer records of one person merged (crm.customers.services.merge): their club memberships become one.
 
-Run as a merge step (crm.customers.merge_steps) inside the merge's transaction, network-wide:
+Run as a merge step (crm.customers.registry) inside the merge's transaction, network-wide:
 - only the merged customer is a member: the membership moves to the survivor as it is;
 - both are members: the survivor's membership stays; every unexpired point of the other moves to it by a pair
   of transfer entries per lot (loyalty.services.ledger.points_transfer_open_lots: no entry is edited, each lot

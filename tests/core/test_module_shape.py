@@ -45,6 +45,8 @@ LIBRARIES = {
         "key_figures",
         "names",
         "navigation",
+        "public_keys",
+        "replica",
         "rls",
         "scope",
         "spreadsheets",
@@ -58,7 +60,7 @@ LIBRARIES = {
 # Feature areas of a big app: the same standard names inside.
 FEATURE_AREAS = {
     "leads": {"call_centre", "dashboard", "figures", "imports", "setup"},
-    "service": {"appointments", "care", "imports", "recalls"},  # appointments; DMS imports; complaints, call-backs; recalls
+    "service": {"appointments", "care", "imports", "maintenance", "recalls"},  # appointments; DMS imports; complaints, call-backs; maintenance due; recalls
     "crm/network": {"two_factor", "api_tokens"},  # sign-in's second step; API tokens made in the product
 }
 APPS = [

@@ -209,7 +209,7 @@ def test_the_database_runs_the_statement_this_code_describes():
     change to one without a migration re-creating the other fails here."""
     import importlib
 
-    from service.maintenance.recompute import FUNCTION_SQL
+    from service.maintenance.services.recompute import FUNCTION_SQL
 
     migration = importlib.import_module("service.migrations.0032_maintenance_recompute_once_per_vehicle")
     assert migration.FUNCTION_SQL == FUNCTION_SQL

@@ -9,7 +9,6 @@ from crm.core.exceptions import NotFound, PermissionDenied
 from crm.core.scope import network_wide
 from crm.customers import events
 from crm.customers.exceptions import MergeNotAllowed
-from crm.customers.merge_steps import handled_relations, merge_steps_run
 from crm.customers.models import (
     Consent,
     ContactPoint,
@@ -18,6 +17,7 @@ from crm.customers.models import (
     CustomerMerge,
     DuplicateCandidate,
 )
+from crm.customers.registry import handled_relations, merge_steps_run
 from crm.network.access import access_for
 from crm.timeline.services import event_record
 
@@ -53,7 +53,7 @@ def customers_merge(*, survivor: Customer, merged: Customer, by) -> CustomerMerg
     Preconditions: `by` may merge and can see both customers (both were loaded through its scope).
     Guarantees: every relationship, contact point, consent, vehicle, timeline entry and every other row
     that points at `merged` (in any app) points at `survivor`, or is settled by the step its app registered
-    (crm.customers.merge_steps: two club memberships become one); where both had the same dealer link,
+    (crm.customers.registry: two club memberships become one); where both had the same dealer link,
     contact point or consent, one row remains (for consents, an opt-out wins); `merged` is kept as an
     empty record that points at `survivor`; a CustomerMerge row records who, when, what it was and what moved.
     The moves run network-wide, because other dealers' rows about `merged` must move too."""
@@ -166,7 +166,7 @@ def _merge_rows(*, survivor_id: int, merged_id: int) -> dict[str, int]:
     )
 
     # Everything else that points at a customer, in any app (vehicles, timeline, leads, repair orders…), but
-    # what the apps' merge steps moved themselves (crm.customers.merge_steps).
+    # what the apps' merge steps moved themselves (crm.customers.registry).
     by_steps = handled_relations()
     for relation in Customer._meta.related_objects:
         model, field_name = relation.related_model, relation.field.name

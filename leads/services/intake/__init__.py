@@ -15,7 +15,6 @@ from leads.services.intake.sources import (
     lead_source_create,
     rate_limit_check,
     source_authenticate,
-    source_key_hash,
 )
 from leads.services.intake.web_form import IntakeResult, web_form_capture
 
@@ -30,6 +29,5 @@ __all__ = [
     "lead_trade_ins_add",
     "rate_limit_check",
     "source_authenticate",
-    "source_key_hash",
     "web_form_capture",
 ]

@@ -1,31 +1,24 @@
 """Who is calling and where its leads go: lead sources and their keys, the receiving dealer, and spam
 resistance."""
 
-import hashlib
 import hmac
-import secrets
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from crm.core.public_keys import key_hash, key_new, key_plausible, limit_passed
 from crm.core.scope import network_wide
 from crm.network.models import Dealer
 from leads.exceptions import InvalidSourceKey, RateLimited, SubmittedTooFast, UnknownDealer
 from leads.models import LeadSource
 
 KEY_HEADER = "X-Lead-Source-Key"
-MAX_KEY_LENGTH = 200
 
 
 # --- Keys -------------------------------------------------------------------------------------------------
-
-
-def source_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
@@ -34,13 +27,13 @@ def lead_source_create(
 ) -> tuple[LeadSource, str]:
     """Create a lead source and its intake key. Returns the source and the key, which is never stored
     (only its sha256) and so can be shown exactly once. The caller runs in a scope covering `dealer`."""
-    key = secrets.token_urlsafe(32)
+    key, digest = key_new()
     source = LeadSource.objects.create(
         code=code,
         name=name,
         channel=channel,
         dealer=dealer,
-        key_hash=source_key_hash(key),
+        key_hash=digest,
         first_response_sla=first_response_sla,
     )
     return source, key
@@ -50,9 +43,9 @@ def source_authenticate(*, key: str | None) -> LeadSource:
     """The active source whose key this is, with its dealer; InvalidSourceKey (401) otherwise.
 
     The lookup runs network-wide because the caller is anonymous; it answers only "this key is source N"."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key_plausible(key):
         raise InvalidSourceKey()
-    digest = source_key_hash(key)
+    digest = key_hash(key)
     with network_wide(reason="public intake: find the lead source its key belongs to"):
         source = (
             LeadSource.objects.select_related("dealer")
@@ -115,23 +108,15 @@ def _limit(name: str, default: int) -> int:
 def rate_limit_check(*, source: LeadSource, client_ip: str) -> None:
     """Fixed one-minute windows in the shared cache (Redis): per source and caller IP, and per source as a
     whole. RateLimited (429, `extra.retry_after` seconds) past either limit."""
-    window = 60
-    now = time.time()
-    bucket = int(now // window)
-    retry_after = max(1, int(window - now % window))
-    limits = (
-        (f"lead-intake:{source.id}:ip:{client_ip}:{bucket}", _limit("LEAD_INTAKE_RATE_PER_IP", 30)),
-        (f"lead-intake:{source.id}:all:{bucket}", _limit("LEAD_INTAKE_RATE_PER_SOURCE", 1000)),
+    retry_after = limit_passed(
+        name="lead-intake",
+        source_id=source.id,
+        client_ip=client_ip,
+        per_caller=_limit("LEAD_INTAKE_RATE_PER_IP", 30),
+        per_source=_limit("LEAD_INTAKE_RATE_PER_SOURCE", 1000),
     )
-    for key, limit in limits:
-        cache.add(key, 0, timeout=window + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 5)
-            count = 1
-        if count > limit:
-            raise RateLimited(extra={"retry_after": retry_after})
+    if retry_after is not None:
+        raise RateLimited(extra={"retry_after": retry_after})
 
 
 def fill_time_check(*, rendered_at: float | None) -> None:

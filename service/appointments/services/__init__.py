@@ -42,7 +42,6 @@ from service.appointments.services.sources import (
     rate_limit_check,
     source_authenticate,
     source_dealer,
-    source_key_hash,
 )
 
 __all__ = [
@@ -67,5 +66,4 @@ __all__ = [
     "reminder_text",
     "source_authenticate",
     "source_dealer",
-    "source_key_hash",
 ]

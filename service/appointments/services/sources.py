@@ -1,14 +1,11 @@
 """Public booking channels: their keys (stored as sha256, shown once), the dealer they book at, the rate limits."""
 
-import hashlib
 import hmac
-import secrets
-import time as clock
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
+from crm.core.public_keys import key_hash, key_new, key_plausible, limit_passed
 from crm.core.scope import network_wide
 from crm.network.models import Dealer
 from service.appointments.exceptions import (
@@ -22,28 +19,23 @@ from service.models import (
 )
 
 KEY_HEADER = "X-Appointment-Source-Key"
-MAX_KEY_LENGTH = 200
-
-
-def source_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
 def appointment_source_create(*, code: str, name: str, dealer: Dealer | None = None) -> tuple[AppointmentSource, str]:
     """A public booking channel and its key, which is never stored (only its sha256) and so is shown once.
     The caller runs in a scope covering `dealer` (network-wide for an OEM source)."""
-    key = secrets.token_urlsafe(32)
-    source = AppointmentSource.objects.create(code=code, name=name, dealer=dealer, key_hash=source_key_hash(key))
+    key, digest = key_new()
+    source = AppointmentSource.objects.create(code=code, name=name, dealer=dealer, key_hash=digest)
     return source, key
 
 
 def source_authenticate(*, key: str | None) -> AppointmentSource:
     """The active source whose key this is, with its dealer; InvalidSourceKey (401) otherwise. The lookup runs
     network-wide because the caller is anonymous; it answers only "this key is source N"."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key_plausible(key):
         raise InvalidSourceKey()
-    digest = source_key_hash(key)
+    digest = key_hash(key)
     with network_wide(reason="public booking: find the appointment source its key belongs to"):
         source = AppointmentSource.objects.select_related("dealer").filter(key_hash=digest, is_active=True).first()
     if source is None or not hmac.compare_digest(source.key_hash, digest):
@@ -72,20 +64,12 @@ def source_dealer(*, source: AppointmentSource, dealer_code: str = "") -> Dealer
 def rate_limit_check(*, source: AppointmentSource, client_ip: str) -> None:
     """Fixed one-minute windows in the shared cache (Redis), per source and caller address and per source.
     RateLimited (429, `extra.retry_after` seconds) past either."""
-    window = 60
-    now = clock.time()
-    bucket = int(now // window)
-    retry_after = max(1, int(window - now % window))
-    limits = (
-        (f"appointment-intake:{source.id}:ip:{client_ip}:{bucket}", int(getattr(settings, "SERVICE_APPOINTMENT_RATE_PER_IP", 20))),
-        (f"appointment-intake:{source.id}:all:{bucket}", int(getattr(settings, "SERVICE_APPOINTMENT_RATE_PER_SOURCE", 600))),
-    )  # fmt: skip
-    for key, limit in limits:
-        cache.add(key, 0, timeout=window + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 5)
-            count = 1
-        if count > limit:
-            raise RateLimited(extra={"retry_after": retry_after})
+    retry_after = limit_passed(
+        name="appointment-intake",
+        source_id=source.id,
+        client_ip=client_ip,
+        per_caller=int(getattr(settings, "SERVICE_APPOINTMENT_RATE_PER_IP", 20)),
+        per_source=int(getattr(settings, "SERVICE_APPOINTMENT_RATE_PER_SOURCE", 600)),
+    )
+    if retry_after is not None:
+        raise RateLimited(extra={"retry_after": retry_after})

@@ -23,7 +23,6 @@ from django.utils import timezone
 from crm.core.scope import network_wide
 from crm.customers.models import Vehicle
 from crm.network.access import access_for
-from service.maintenance import recompute
 from service.maintenance.exceptions import (
     InsuranceDateInvalid,
     ReminderDaysInvalid,
@@ -38,6 +37,7 @@ from service.maintenance.permissions import (
     can_set_reminders,
     require,
 )
+from service.maintenance.services import recompute
 from service.models import MaintenanceSchedule, MaintenanceSetting
 
 # The odometer's lock (service.services.odometer): a vehicle's readings and its due date change one at a time.
