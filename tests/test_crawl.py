@@ -297,7 +297,8 @@ ID_FILLERS: dict[tuple[str, ...], Callable[[Route, object], list[dict]]] = {
     ("dealer_id",): one_argument("dealer_id", lambda: varied(Dealer.objects.all())),
     # The user's own API tokens, live and revoked (seed_demo makes one for each admin).
     ("token_id",): lambda route, user: [
-        {"token_id": token} for token in varied(ApiToken.objects.filter(user=user), "revoked_at")
+        {"token_id": token}
+        for token in varied(ApiToken.objects.filter(user=user if user.is_authenticated else None), "revoked_at")
     ],
     ("assignment_id", "dealer_id"): lambda route, user: [
         {"dealer_id": dealer, "assignment_id": assignment}

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.forms import BootstrapFormMixin
+from crm.core.names import staff_name
 from service.models.appointments import WEEKDAY_CHOICES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -32,7 +33,7 @@ class _SlotMixin:
         self.fields["bay"].choices = [("", _("Any free bay")), *((b.id, b.name) for b in bays)]
         self.fields["advisor"].choices = [
             ("", _("Any free advisor")),
-            *((a.id, a.get_full_name() or a.username) for a in advisors),
+            *((a.id, staff_name(a)) for a in advisors),
         ]
         self._bays = {b.id: b for b in bays}
         self._advisors = {a.id: a for a in advisors}
@@ -131,7 +132,7 @@ class AdvisorHoursForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, advisors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["advisor"].choices = [(a.id, a.get_full_name() or a.username) for a in advisors]
+        self.fields["advisor"].choices = [(a.id, staff_name(a)) for a in advisors]
 
 
 class AdvisorExceptionForm(BootstrapFormMixin, forms.Form):
@@ -143,7 +144,7 @@ class AdvisorExceptionForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, advisors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["advisor"].choices = [(a.id, a.get_full_name() or a.username) for a in advisors]
+        self.fields["advisor"].choices = [(a.id, staff_name(a)) for a in advisors]
 
 
 class RemoveForm(forms.Form):

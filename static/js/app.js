@@ -12,6 +12,11 @@
     var question = event.submitter && event.submitter.dataset.confirm;
     if (question && !window.confirm(question)) event.preventDefault();
   });
+  // A filter marked data-submit-on-change applies as soon as it is chosen (an inline onchange is refused by the CSP).
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-submit-on-change]");
+    if (field && field.form) field.form.submit();
+  });
   // A poll marked data-only-while-visible (the notification badge) skips its turn while the tab is hidden.
   // Said here rather than as an HTMX trigger filter, which HTMX evaluates as code: the CSP forbids eval.
   document.addEventListener("htmx:beforeRequest", function (event) {
