@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 MAX_KEY_LENGTH = 200
@@ -25,6 +26,17 @@ def key_new() -> tuple[str, str]:
 def key_plausible(key: str | None) -> bool:
     """Whether a presented key is worth looking up (present, not absurdly long)."""
     return bool(key) and len(key) <= MAX_KEY_LENGTH
+
+
+def client_ip(request) -> str:
+    """The caller's address, as the limits count it. Behind AXES_PROXY_COUNT proxies (as for sign-in and the
+    API's throttles), the address the outermost of them saw: X-Forwarded-For's entry that many from the
+    right; the entries left of it are the caller's to forge. Without proxies, REMOTE_ADDR."""
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies and forwarded:
+        return forwarded[-min(proxies, len(forwarded))]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def limit_passed(*, name: str, source_id: int, client_ip: str, per_caller: int, per_source: int) -> int | None:

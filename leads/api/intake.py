@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from crm.core import api
 from crm.core.api import ErrorSerializer
+from crm.core.public_keys import client_ip
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
 from leads.adf import parse_adf, split_phone_extension
@@ -32,11 +33,6 @@ from leads.services import (
 
 WEB_FORM_MAX_BYTES = 16_000
 ADF_MAX_BYTES = 1_000_000
-
-
-def _client_ip(request) -> str:
-    # REMOTE_ADDR, as set by the proxy in front of us; X-Forwarded-For is the caller's to forge.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _check_size(request, limit: int) -> None:
@@ -177,7 +173,7 @@ class WebFormIntakeAPI(PublicIntakeAPIView):
         _check_size(request, WEB_FORM_MAX_BYTES)
         source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
-            rate_limit_check(source=source, client_ip=_client_ip(request))
+            rate_limit_check(source=source, client_ip=client_ip(request))
         except RateLimited as error:
             return _rate_limited(error)
         if isinstance(request.data, dict) and request.data.get("website"):
@@ -272,7 +268,7 @@ class AdfIntakeAPI(PublicIntakeAPIView):
         _check_size(request, ADF_MAX_BYTES)
         source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
-            rate_limit_check(source=source, client_ip=_client_ip(request))
+            rate_limit_check(source=source, client_ip=client_ip(request))
         except RateLimited as error:
             return _rate_limited(error)
         document = parse_adf(request.data or b"", max_bytes=ADF_MAX_BYTES)

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from crm.core import api
 from crm.core.api import ErrorSerializer
+from crm.core.public_keys import client_ip
 from crm.core.scope import Scope, scoped
 from service.appointments import selectors, services
 from service.appointments.exceptions import PayloadTooLarge, RateLimited
@@ -44,11 +45,6 @@ _ERRORS = {
 }
 
 
-def _client_ip(request) -> str:
-    # REMOTE_ADDR, as set by the proxy in front of us; X-Forwarded-For is the caller's to forge.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _check_size(request) -> None:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -67,7 +63,7 @@ def _authenticated(request):
     """The source, after the key and the rate limit: (source, None) or (None, a 429 response)."""
     source = services.source_authenticate(key=request.headers.get(services.KEY_HEADER))
     try:
-        services.rate_limit_check(source=source, client_ip=_client_ip(request))
+        services.rate_limit_check(source=source, client_ip=client_ip(request))
     except RateLimited as error:
         return None, _rate_limited(error)
     return source, None
