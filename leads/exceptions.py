@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.exceptions import ApplicationError
+from crm.core.exceptions import ApplicationError, PayloadTooLarge, RateLimited  # noqa: F401 - the intake's answers too
 
 
 class LeadAlreadyClaimed(ApplicationError):
@@ -124,22 +124,10 @@ class UnknownDealer(ApplicationError):
     default_message = _("No active dealer carrying the brand has this dealer code.")
 
 
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
-    default_message = _("Too many submissions. Wait a minute and try again.")
-
-
 class SubmittedTooFast(ApplicationError):
     code = "submitted_too_fast"
     status = 400
     default_message = _("The form was sent too quickly after it was shown. Please try again.")
-
-
-class PayloadTooLarge(ApplicationError):
-    code = "payload_too_large"
-    status = 413
-    default_message = _("The request body is too large.")
 
 
 class StaffPhoneMissing(ApplicationError):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View, defaults
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 
 from crm.core.scope import Scope, scope_apply
 
@@ -75,3 +76,9 @@ class SwaggerView(_PlainOptions, SpectacularSwaggerSplitView):
 class RedocView(_PlainOptions, SpectacularRedocView):
     """Redoc from our own static files (templates/drf_spectacular/redoc.html: no inline script, no web font
     from a CDN)."""
+
+
+def rate_limited_response(error) -> Response:
+    """A public endpoint's 429 (crm.core.exceptions.RateLimited), with Retry-After from `extra.retry_after`."""
+    body = {"message": str(error.message), "code": error.code, "extra": error.extra}
+    return Response(body, status=429, headers={"Retry-After": str(error.extra["retry_after"])})

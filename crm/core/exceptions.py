@@ -44,3 +44,20 @@ class ScopeMissing(ApplicationError):
     code = "scope_missing"
     status = 500
     default_message = _("No data scope was set for this transaction.")
+
+
+# --- Public endpoints (crm.core.public_keys): the apps' intake and booking share these answers -----------------
+
+
+class RateLimited(ApplicationError):
+    """A source or a caller past its one-minute window; `extra.retry_after` says for how long."""
+
+    code = "rate_limited"
+    status = 429
+    default_message = _("Too many submissions. Wait a minute and try again.")
+
+
+class PayloadTooLarge(ApplicationError):
+    code = "payload_too_large"
+    status = 413
+    default_message = _("The request body is too large.")

@@ -9,6 +9,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from crm.core.exceptions import PayloadTooLarge
+
 MAX_KEY_LENGTH = 200
 WINDOW_SECONDS = 60
 
@@ -37,6 +39,16 @@ def client_ip(request) -> str:
     if proxies and forwarded:
         return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def body_size_check(request, limit: int) -> None:
+    """PayloadTooLarge (413) when the caller declares a body over `limit` bytes, before it is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise PayloadTooLarge(extra={"max_bytes": limit})
 
 
 def limit_passed(*, name: str, source_id: int, client_ip: str, per_caller: int, per_source: int) -> int | None:

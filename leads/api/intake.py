@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 from crm.core import api
 from crm.core.api import ErrorSerializer
-from crm.core.public_keys import client_ip
+from crm.core.api_views import rate_limited_response
+from crm.core.public_keys import body_size_check, client_ip
 from crm.customers.exceptions import InvalidEmail, InvalidPhone
 from crm.customers.normalize import email_normalize, phone_normalize
 from leads.adf import parse_adf, split_phone_extension
@@ -35,18 +36,8 @@ WEB_FORM_MAX_BYTES = 16_000
 ADF_MAX_BYTES = 1_000_000
 
 
-def _check_size(request, limit: int) -> None:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise PayloadTooLarge(extra={"max_bytes": limit})
 
 
-def _rate_limited(error: RateLimited) -> Response:
-    body = {"message": str(error.message), "code": error.code, "extra": error.extra}
-    return Response(body, status=429, headers={"Retry-After": str(error.extra["retry_after"])})
 
 
 _KEY = OpenApiParameter(
@@ -170,12 +161,12 @@ class WebFormIntakeAPI(PublicIntakeAPIView):
         auth=[],
     )
     def post(self, request):
-        _check_size(request, WEB_FORM_MAX_BYTES)
+        body_size_check(request, WEB_FORM_MAX_BYTES)
         source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
             rate_limit_check(source=source, client_ip=client_ip(request))
         except RateLimited as error:
-            return _rate_limited(error)
+            return rate_limited_response(error)
         if isinstance(request.data, dict) and request.data.get("website"):
             # The honeypot was filled: a bot. It is told nothing, and nothing is stored.
             return Response({"lead_id": None, "created": False, "warnings": []}, status=202)
@@ -265,12 +256,12 @@ class AdfIntakeAPI(PublicIntakeAPIView):
         auth=[],
     )
     def post(self, request):
-        _check_size(request, ADF_MAX_BYTES)
+        body_size_check(request, ADF_MAX_BYTES)
         source = source_authenticate(key=request.headers.get(KEY_HEADER))
         try:
             rate_limit_check(source=source, client_ip=client_ip(request))
         except RateLimited as error:
-            return _rate_limited(error)
+            return rate_limited_response(error)
         document = parse_adf(request.data or b"", max_bytes=ADF_MAX_BYTES)
         results = adf_capture(
             source=source,

@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.exceptions import ApplicationError
+from crm.core.exceptions import ApplicationError, PayloadTooLarge  # noqa: F401 - booking's answer too
+from crm.core.exceptions import RateLimited as CoreRateLimited
 
 
 class SlotTaken(ApplicationError):
@@ -120,13 +121,7 @@ class SpanOverlaps(ApplicationError):
     default_message = _("This span overlaps another span of the advisor on that weekday.")
 
 
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
+class RateLimited(CoreRateLimited):
     default_message = _("Too many bookings from here. Wait a minute and try again.")
 
 
-class PayloadTooLarge(ApplicationError):
-    code = "payload_too_large"
-    status = 413
-    default_message = _("The request body is too large.")

@@ -21,10 +21,11 @@ from rest_framework.views import APIView
 
 from crm.core import api
 from crm.core.api import ErrorSerializer
-from crm.core.public_keys import client_ip
+from crm.core.api_views import rate_limited_response
+from crm.core.public_keys import body_size_check, client_ip
 from crm.core.scope import Scope, scoped
 from service.appointments import selectors, services
-from service.appointments.exceptions import PayloadTooLarge, RateLimited
+from service.appointments.exceptions import RateLimited
 
 MAX_BYTES = 16_000
 LANGUAGES = {"en", "zh-hans"}
@@ -45,18 +46,8 @@ _ERRORS = {
 }
 
 
-def _check_size(request) -> None:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BYTES:
-        raise PayloadTooLarge(extra={"max_bytes": MAX_BYTES})
 
 
-def _rate_limited(error: RateLimited) -> Response:
-    body = {"message": str(error.message), "code": error.code, "extra": error.extra}
-    return Response(body, status=429, headers={"Retry-After": str(error.extra["retry_after"])})
 
 
 def _authenticated(request):
@@ -65,7 +56,7 @@ def _authenticated(request):
     try:
         services.rate_limit_check(source=source, client_ip=client_ip(request))
     except RateLimited as error:
-        return None, _rate_limited(error)
+        return None, rate_limited_response(error)
     return source, None
 
 
@@ -161,7 +152,7 @@ class AppointmentBookAPI(PublicAppointmentAPIView):
         auth=[],
     )
     def post(self, request):
-        _check_size(request)
+        body_size_check(request, MAX_BYTES)
         source, refused = _authenticated(request)
         if refused is not None:
             return refused
